@@ -1,0 +1,2 @@
+"""newsletter: Markdown issue files -> paste-ready email HTML and plaintext."""
+__version__ = "0.1.0"

@@ -1,0 +1,157 @@
+"""Issue files -> Email -> files in the output folder.
+
+Outputs are written to temporary files and renamed into place, so a build
+that fails leaves the previous outputs as they were. A batch build reports
+every failure and still builds the rest.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import platforms
+from .config import Config
+from .content import Content, build_content
+from .errors import IssueError, NewsletterError, Problems
+from .issues import display_path, find_issue_files, newest_issue_file, read_issue
+from .plaintext import render_text
+from .render import compile_mjml, inline_css, render_mjml
+
+GMAIL_CLIP = 102 * 1024
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+@dataclass
+class Email:
+    source: str
+    subject: str
+    preheader: str
+    html: str
+    text: str
+    mjml: str
+    links: list[str] = field(default_factory=list)
+    attachments: dict[str, bytes] = field(default_factory=dict)   # extra files, e.g. .ics
+
+    @property
+    def size(self) -> int:
+        return len(self.html.encode())
+
+
+def render_html(content: Content, config: Config, problems: Problems) -> tuple[str, str]:
+    """MJML and HTML; card lists turn compact when the HTML would pass the budget."""
+    mjml = render_mjml(content, config)
+    html = inline_css(compile_mjml(mjml, config))
+    budget = config.size_budget_kb * 1024
+    card_lists = [b for s in content.sections for b in s.blocks
+                  if b.kind == "list" and b.style == "cards"]
+    # Most-linked lists first: compacting them saves the most.
+    card_lists.sort(key=lambda b: -len(b.items))
+    compacted = 0
+    while len(html.encode()) > budget and card_lists:
+        block = card_lists.pop(0)
+        block.style = "compact"
+        compacted += sum(item.button is not None or item.kind == "link" for item in block.items)
+        mjml = render_mjml(content, config)
+        html = inline_css(compile_mjml(mjml, config))
+    if compacted:
+        problems.info(content.source, None, "size",
+                      f"{compacted} action cards shown as compact lists to stay "
+                      f"under the {config.size_budget_kb} KB budget")
+    return mjml, html
+
+
+def make_email(content: Content, config: Config, problems: Problems) -> Email:
+    """Render both parts from one Content and write the service's merge tags."""
+    platform = platforms.get_platform(config.platform)
+    mjml, html = render_html(content, config, problems)
+    text = platforms.protect(render_text(content, config))
+    missing: list[str] = []
+    parts = []
+    for part in (html, text, mjml):
+        done, lacking = platforms.finalize(part, platform, config)
+        parts.append(done)
+        missing += [m for m in lacking if m not in missing]
+    for name in missing:
+        problems.warn(content.source, None, "platform-tag",
+                      f"platform '{platform.name}' has no tag for [[{name}]]; "
+                      f"set {name} in newsletter.toml or choose a platform")
+    email = Email(content.source, content.subject, content.preheader, parts[0], parts[1],
+                  parts[2], links=content.all_links())
+    check_size(email, config, problems)
+    return email
+
+
+def check_size(email: Email, config: Config, problems: Problems) -> None:
+    budget = config.size_budget_kb * 1024
+    kb = email.size / 1024
+    if email.size > GMAIL_CLIP:
+        problems.error(email.source, None, "size",
+                       f"HTML is {kb:.1f} KB; Gmail clips messages over 102 KB")
+    elif email.size > budget:
+        problems.warn(email.source, None, "size",
+                      f"HTML is {kb:.1f} KB, over the {config.size_budget_kb} KB budget")
+
+
+def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
+    """Write every file to a temporary name first, then rename them all."""
+    folder.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, data in files.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data.encode() if isinstance(data, str) else data)
+            os.chmod(tmp, 0o666 & ~_UMASK)   # mkstemp makes 0600; outputs are ordinary files
+            staged.append((tmp, folder / name))
+        for tmp, final in staged:
+            os.replace(tmp, final)
+    finally:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def output_files(email: Email) -> dict[str, str | bytes]:
+    return {"email.html": email.html, "email.txt": email.text, "email.mjml": email.mjml,
+            **email.attachments}
+
+
+def build_issue(path: Path, config: Config, problems: Problems) -> tuple[Email, Path]:
+    issue = read_issue(path)
+    content = build_content(issue, config, problems)
+    email = make_email(content, config, problems)
+    folder = config.output_path / issue.stem
+    if not problems.errors:
+        write_atomically(folder, output_files(email))
+    return email, folder
+
+
+@dataclass
+class BuildResult:
+    built: list[tuple[Email, Path]] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
+
+
+def build(paths: list[Path], config: Config, problems: Problems | None = None) -> BuildResult:
+    """Build each issue; a bad one is reported and the rest still build."""
+    result = BuildResult(problems=problems if problems is not None else Problems())
+    files = find_issue_files(paths) if paths else [newest_issue_file(config.issues_path)]
+    if not files:
+        raise NewsletterError("no issue files found in " + ", ".join(map(display_path, paths)))
+    for path in files:
+        mine = Problems()
+        try:
+            email, folder = build_issue(path, config, mine)
+        except IssueError as exc:
+            mine.error(exc.path, exc.line, "input", exc.detail)
+        else:
+            if not mine.errors:
+                result.built.append((email, folder))
+        if mine.errors:
+            result.failed.append(display_path(path))
+        result.problems.extend(mine)
+    return result

@@ -1,0 +1,169 @@
+"""`newsletter.toml` -> Config.
+
+Every key has a default, so a folder with nothing but `issues/` works.
+A Jekyll `_config.yml` next to it supplies `url` and `timezone` when the
+TOML file does not, because that is where such a site already keeps them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from .errors import IssueError, Problems
+
+CONFIG_NAME = "newsletter.toml"
+
+DEFAULT_COLORS = {
+    "primary": "#1d4ed8",      # buttons, links, header rule
+    "background": "#f3f4f6",   # around the email
+    "surface": "#ffffff",      # the email's body
+    "text": "#1f2937",
+    "muted": "#4b5563",
+    "button_text": "#ffffff",
+    "card": "#eef2ff",         # action card background
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path = Path(".")
+    org_name: str = "Our Newsletter"
+    logo_url: str = ""
+    postal_address: str = ""
+    site_url: str = ""
+    lang: str = "en"
+    timezone: str = "UTC"
+    output_dir: str = "build"
+    issues_dir: str = "issues"
+    templates_dir: str = "templates"
+    platform: str = "generic"
+    unsubscribe_url: str = ""
+    view_online_url: str = ""
+    size_budget_kb: int = 85
+    fonts: dict = field(default_factory=dict)
+    colors: dict = field(default_factory=lambda: dict(DEFAULT_COLORS))
+    utm: dict = field(default_factory=dict)
+    check: dict = field(default_factory=dict)
+    source: str | None = None   # the file the values came from, for messages
+
+    @property
+    def output_path(self) -> Path:
+        return self.root / self.output_dir
+
+    @property
+    def issues_path(self) -> Path:
+        return self.root / self.issues_dir
+
+    @property
+    def templates_path(self) -> Path:
+        return self.root / self.templates_dir
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+KNOWN_KEYS = {f.name for f in dataclasses.fields(Config)} - {"root", "source"}
+TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": None, "check": None}
+
+
+def _key_line(text: str, key: str) -> int | None:
+    match = re.search(rf"^\s*\"?{re.escape(key)}\"?\s*=", text, re.M)
+    if match is None:
+        match = re.search(rf"^\s*\[{re.escape(key)}\]", text, re.M)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _did_you_mean(key: str, known) -> str:
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _jekyll_defaults(root: Path) -> dict[str, Any]:
+    jekyll = root / "_config.yml"
+    if not jekyll.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(jekyll.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError, OSError):
+        return {}   # someone else's file; ours still works without it
+    if not isinstance(data, dict):
+        return {}
+    out: dict[str, Any] = {}
+    if isinstance(data.get("url"), str) and data["url"].startswith("http"):
+        base = data.get("baseurl") or ""
+        out["site_url"] = data["url"].rstrip("/") + "/" + str(base).strip("/")
+    if isinstance(data.get("timezone"), str):
+        out["timezone"] = data["timezone"]
+    if isinstance(data.get("title"), str):
+        out["org_name"] = data["title"]
+    return out
+
+
+def load_config(path: str | Path | None = None, problems: Problems | None = None,
+                **overrides: Any) -> Config:
+    """Read the config file (if any) and apply CLI overrides that are not None."""
+    problems = problems if problems is not None else Problems()
+    explicit = path is not None
+    path = Path(path) if path is not None else Path(CONFIG_NAME)
+    root = path.parent
+    values: dict[str, Any] = _jekyll_defaults(root)
+    text = ""
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text)
+        except UnicodeDecodeError as exc:
+            raise IssueError(path, None, f"not UTF-8 text ({exc.reason})") from None
+        except tomllib.TOMLDecodeError as exc:
+            line = re.search(r"line (\d+)", str(exc))
+            raise IssueError(path, int(line.group(1)) if line else None,
+                             f"invalid TOML: {exc}") from None
+        for key, value in data.items():
+            if key not in KNOWN_KEYS:
+                problems.warn(path, _key_line(text, key), "config-key",
+                              f"unknown key '{key}'{_did_you_mean(key, KNOWN_KEYS)}")
+                continue
+            if key in TABLE_KEYS and not isinstance(value, dict):
+                raise IssueError(path, _key_line(text, key), f"'{key}' must be a table, like [{key}]")
+            allowed = TABLE_KEYS.get(key)
+            if allowed:
+                for sub in value:
+                    if sub not in allowed:
+                        problems.warn(path, _key_line(text, sub), "config-key",
+                                      f"unknown key '{key}.{sub}'{_did_you_mean(sub, allowed)}")
+            values[key] = value
+    elif explicit:
+        raise IssueError(path, None, "config file not found")
+
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    values["colors"] = {**DEFAULT_COLORS, **values.get("colors", {})}
+    config = Config(root=root, source=str(path) if path.is_file() else None, **values)
+    _validate(config, text, path)
+    return config
+
+
+def _validate(config: Config, text: str, path: Path) -> None:
+    try:
+        config.tz
+    except (ZoneInfoNotFoundError, ValueError):
+        raise IssueError(path, _key_line(text, "timezone"),
+                         f"unknown timezone '{config.timezone}' (use a name like 'America/New_York')") from None
+    for key in ("size_budget_kb",):
+        if not isinstance(getattr(config, key), int) or getattr(config, key) <= 0:
+            raise IssueError(path, _key_line(text, key), f"'{key}' must be a positive whole number")
+    for key in ("org_name", "logo_url", "postal_address", "site_url", "lang", "platform",
+                "unsubscribe_url", "view_online_url", "output_dir", "issues_dir", "templates_dir"):
+        if not isinstance(getattr(config, key), str):
+            raise IssueError(path, _key_line(text, key), f"'{key}' must be a string")
+    if config.site_url and not re.match(r"https?://", config.site_url):
+        raise IssueError(path, _key_line(text, "site_url"),
+                         f"site_url must start with https:// (got '{config.site_url}')")

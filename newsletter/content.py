@@ -1,0 +1,418 @@
+"""Issue -> Content: the one structure both renderers read.
+
+Markdown is parsed once with markdown-it-py. Each block's inline HTML goes
+through markup.sanitize, so raw HTML, kramdown leftovers and Markdown links
+all end up as the same small node tree. Lists whose items carry links become
+action cards, or compact link lists when there are too many for one email.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from markdown_it import MarkdownIt
+
+from . import platforms
+from .config import Config
+from .errors import IssueError, Problems
+from .events import DOMAIN, EMAIL, Event, read_event
+from .issues import Issue
+from .markup import Element, Node, links, sanitize, text_of
+
+# Kramdown inline attribute lists, including the broken forms people type:
+# {:target="_blank"}, {: .class}, {:target="_blank}, {:target=_blank}
+IAL = re.compile(r"\{:[^{}\n]*\}")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A link destination broken across lines: [text](https://exa
+#   mple.org/page) -> joined, with the newline moved after the link.
+BROKEN_LINK = re.compile(r"(\]\(\s*<?[^()\s<>]*)\n[ \t]*([^()\s<>]*>?\))")
+GENERIC_TEXT = {"here", "click here", "this link", "link", "this", "read more", "more",
+                "click", "learn more", "click this link", "go", "link here", "website"}
+STOP_WORDS = {"to", "the", "a", "an", "of", "and", "or", "for", "with", "at", "on", "in",
+              "about", "against", "by", "from", "your", "our", "their", "is", "are"}
+MAX_CARDS = 24            # beyond this an email gets long and heavy; lists go compact
+MAX_CARDS_PER_LIST = 12
+
+
+@dataclass
+class Button:
+    href: str
+    label: str
+
+
+@dataclass
+class Item:
+    paras: list[list[Node]]
+    line: int
+    kind: str = "plain"          # action | link | plain
+    button: Button | None = None
+
+    @property
+    def nodes(self) -> list[Node]:
+        out: list[Node] = []
+        for i, para in enumerate(self.paras):
+            if i:
+                out.append(Element("br"))
+            out.extend(para)
+        return out
+
+    @property
+    def host(self) -> str:
+        """The site the item links to, shown under link cards."""
+        found = links(self.nodes)
+        href = self.button.href if self.button else (found[0].attrs["href"] if found else "")
+        return re.sub(r"^www\.", "", urlsplit(href).netloc)
+
+
+@dataclass
+class Block:
+    kind: str                    # paragraph heading images html list rule quote code table
+    line: int
+    nodes: list[Node] = field(default_factory=list)
+    level: int = 0
+    items: list[Item] = field(default_factory=list)
+    style: str = "list"          # for lists: cards | links | compact | list
+    ordered: bool = False
+    text: str = ""
+    children: list["Block"] = field(default_factory=list)
+    rows: list[list[list[Node]]] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    heading: Block | None
+    blocks: list[Block]
+
+
+@dataclass
+class Content:
+    source: str
+    title: str
+    subject: str
+    preheader: str
+    date: object
+    sections: list[Section]
+    event: Event | None = None
+    problems: Problems = field(default_factory=Problems)
+
+    def all_links(self) -> list[str]:
+        """Every href in the content, in order, for 'nothing was lost' checks."""
+        found: list[str] = []
+        for section in self.sections:
+            blocks = ([section.heading] if section.heading else []) + section.blocks
+            for block in _flatten(blocks):
+                for nodes in _block_nodes(block):
+                    found.extend(a.attrs["href"] for a in links(nodes))
+        return found
+
+
+def _flatten(blocks: list[Block]):
+    for block in blocks:
+        yield block
+        yield from _flatten(block.children)
+
+
+def _block_nodes(block: Block):
+    yield block.nodes
+    for item in block.items:
+        yield item.nodes
+    for row in block.rows:
+        yield from row
+
+
+def make_markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "linkify": True, "typographer": False})
+    md.enable(["table", "strikethrough", "linkify"])
+    # Let every URL through to the sanitiser, which drops dangerous ones with a
+    # warning; markdown-it would silently print them as literal Markdown.
+    md.validateLink = lambda url: True
+    return md
+
+
+MD = make_markdown()
+
+
+def prepare(body: str) -> str:
+    """Clean Markdown source without changing its line numbering."""
+    body = CONTROL.sub("", body)
+    body = IAL.sub("", body)
+    while True:
+        joined = BROKEN_LINK.sub(lambda m: m.group(1) + m.group(2) + "\n", body)
+        if joined == body:
+            return body
+        body = joined
+
+
+class _Reader:
+    """Walks markdown-it's flat token list, building Blocks."""
+
+    def __init__(self, issue: Issue, config: Config, source_lines: list[str], problems: Problems):
+        self.issue = issue
+        self.config = config
+        self.lines = source_lines
+        self.problems = problems
+        self.cards = 0
+
+    # -- line numbers and reporting
+    def file_line(self, token_map, needle: str = "") -> int:
+        start, end = (token_map or (0, 1))
+        if needle:
+            probe = needle.strip()[:40]
+            for i in range(start, min(end, len(self.lines))):
+                if probe and probe in self.lines[i]:
+                    return self.issue.body_line + i
+        return self.issue.body_line + start
+
+    def reporter(self, token_map):
+        def report(check_id: str, message: str, needle: str) -> None:
+            self.problems.warn(self.issue.display, self.file_line(token_map, needle), check_id, message)
+        return report
+
+    def fixer(self, token_map):
+        report = self.reporter(token_map)
+        site = self.config.site_url
+
+        def fix(url: str, tag: str) -> str | None:
+            url = url.strip()
+            if platforms.SENTINEL.fullmatch(url):
+                return url
+            if " " in url:
+                url = url.replace(" ", "%20")
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
+            if scheme in ("http", "https", "mailto", "tel"):
+                return url
+            if scheme:
+                report("link-scheme", f"unsupported link {url!r} dropped", url)
+                return None
+            if url.startswith("//"):
+                return "https:" + url
+            if EMAIL.match(url):
+                report("link-scheme", f"link {url!r} is an email address; using mailto:{url}", url)
+                return "mailto:" + url
+            if DOMAIN.match(url) and not url.startswith(("/", ".")):
+                report("link-scheme", f"link {url!r} has no scheme; using https://{url}", url)
+                return "https://" + url
+            if url.startswith("#"):
+                return url
+            if site:
+                return urljoin(site.rstrip("/") + "/", url)
+            what = "image" if tag == "img" else "link"
+            report("relative-link", f"relative {what} {url!r} can't work in email; "
+                   "set site_url in newsletter.toml", url)
+            return None if tag == "img" else url
+        return fix
+
+    def inline(self, token) -> list[Node]:
+        children = token.children or []
+        for child, following in zip(children, children[1:]):
+            # linkify makes `www.example.org` into http://; email wants https.
+            href = child.attrGet("href") or "" if child.type == "link_open" else ""
+            if child.markup == "linkify" and href.startswith("http://") \
+                    and not following.content.startswith("http://"):
+                child.attrSet("href", "https://" + href[len("http://"):])
+        html = MD.renderer.renderInline(token.children or [], MD.options, {})
+        return sanitize(html, self.reporter(token.map), self.fixer(token.map))
+
+    # -- blocks
+    def blocks(self, tokens, i: int, stop: str | None) -> tuple[list[Block], int]:
+        out: list[Block] = []
+        while i < len(tokens):
+            tok = tokens[i]
+            if stop and tok.type == stop:
+                return out, i + 1
+            if tok.type == "paragraph_open":
+                nodes = self.inline(tokens[i + 1])
+                out.append(self.paragraph(nodes, tok.map))
+                i += 3
+            elif tok.type == "heading_open":
+                nodes = self.inline(tokens[i + 1])
+                out.append(Block("heading", self.file_line(tok.map), nodes=nodes,
+                                 level=int(tok.tag[1])))
+                i += 3
+            elif tok.type in ("bullet_list_open", "ordered_list_open"):
+                block, i = self.list(tokens, i)
+                out.append(block)
+            elif tok.type == "blockquote_open":
+                children, i = self.blocks(tokens, i + 1, "blockquote_close")
+                out.append(Block("quote", self.file_line(tok.map), children=children))
+            elif tok.type in ("fence", "code_block"):
+                out.append(Block("code", self.file_line(tok.map), text=tok.content.rstrip("\n")))
+                i += 1
+            elif tok.type == "hr":
+                out.append(Block("rule", self.file_line(tok.map)))
+                i += 1
+            elif tok.type == "html_block":
+                nodes = sanitize(tok.content, self.reporter(tok.map), self.fixer(tok.map))
+                if text_of(nodes).strip() or any(isinstance(n, Element) for n in nodes):
+                    out.append(self.paragraph(nodes, tok.map, kind="html"))
+                i += 1
+            elif tok.type == "table_open":
+                block, i = self.table(tokens, i)
+                out.append(block)
+            else:
+                i += 1
+        return out, i
+
+    def paragraph(self, nodes: list[Node], token_map, kind: str = "paragraph") -> Block:
+        line = self.file_line(token_map)
+        significant = [n for n in nodes if not (isinstance(n, str) and not n.strip())
+                       and not (isinstance(n, Element) and n.tag == "br")]
+        if significant and all(isinstance(n, Element) and n.tag == "img" for n in significant):
+            return Block("images", line, nodes=significant)
+        return Block(kind, line, nodes=nodes)
+
+    def table(self, tokens, i: int) -> tuple[Block, int]:
+        block = Block("table", self.file_line(tokens[i].map))
+        row: list[list[Node]] = []
+        while tokens[i].type != "table_close":
+            tok = tokens[i]
+            if tok.type == "tr_open":
+                row = []
+            elif tok.type == "inline":
+                row.append(self.inline(tok))
+            elif tok.type == "tr_close":
+                block.rows.append(row)
+            i += 1
+        return block, i + 1
+
+    def list(self, tokens, i: int) -> tuple[Block, int]:
+        open_tok = tokens[i]
+        close = open_tok.type.replace("_open", "_close")
+        block = Block("list", self.file_line(open_tok.map), ordered=open_tok.type.startswith("ordered"))
+        i += 1
+        while tokens[i].type != close:
+            if tokens[i].type == "list_item_open":
+                item_tok = tokens[i]
+                children, i = self.blocks(tokens, i + 1, "list_item_close")
+                block.items.append(Item(self.item_paras(children), self.file_line(item_tok.map)))
+            else:
+                i += 1
+        self.classify(block)
+        return block, i + 1
+
+    def item_paras(self, children: list[Block]) -> list[list[Node]]:
+        paras: list[list[Node]] = []
+        for child in children:
+            if child.kind == "list":
+                for j, sub in enumerate(child.items, 1):
+                    marker = f"{j}. " if child.ordered else "– "
+                    for k, para in enumerate(sub.paras):
+                        paras.append(([marker] if k == 0 else []) + para)
+            elif child.kind == "code":
+                paras.append([Element("code", {}, [child.text])])
+            elif child.kind == "quote":
+                paras.extend(self.item_paras(child.children))
+            elif child.nodes:
+                paras.append(child.nodes)
+        return paras
+
+    # -- action items
+    def classify(self, block: Block) -> None:
+        for item in block.items:
+            found = links(item.nodes)
+            if not found:
+                continue
+            rest = text_of(item.nodes)
+            for a in found:
+                rest = rest.replace(text_of(a.children), "", 1)
+            if len(re.sub(r"[\W_]+", "", rest)) < 4 and len(found) == 1:
+                item.kind = "link"
+            else:
+                item.kind = "action"
+                item.button = choose_button(item.nodes, found)
+        wanted = sum(item.kind != "plain" for item in block.items)
+        if not wanted:
+            block.style = "list"
+        elif wanted > MAX_CARDS_PER_LIST or self.cards + wanted > MAX_CARDS:
+            block.style = "compact"
+            for item in block.items:
+                item.button = None
+        else:
+            block.style = "cards"
+            self.cards += wanted
+
+
+def is_generic(text: str) -> bool:
+    words = " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+    return words in GENERIC_TEXT or bool(re.match(r"^(https?://|www\.)", text.strip()))
+
+
+def choose_button(nodes: list[Node], found: list[Element]) -> Button:
+    """The item's main link and a label that says what it does."""
+    generic = [a for a in found if is_generic(text_of(a.children))]
+    link = generic[-1] if generic else found[-1]
+    href = link.attrs["href"]
+    text = " ".join(text_of(link.children).split())
+    if text and not is_generic(text) and len(text) <= 50:
+        return Button(href, text[0].upper() + text[1:])
+    return Button(href, describe(text_of(nodes), text, href))
+
+
+def describe(item_text: str, link_text: str, href: str) -> str:
+    """A button label from the words around a 'click HERE' link."""
+    item_text = " ".join(item_text.split())
+    at = item_text.find(link_text) if link_text else -1
+    if at >= 0:
+        # An aside in parentheses is never the action.
+        before = re.sub(r"\([^()]*\)", "", item_text[:at])
+        before = re.split(r"[.!?:;()\u2013\u2014]|,|\band\b", before)[-1]
+        words = [w for w in before.split() if w.lower() not in ("click", "please", "here")]
+        if not words:
+            after = re.split(r"[.!?;:()]", item_text[at + len(link_text):])[0]
+            words = after.split()
+            if words and words[0].lower() == "to":
+                words = words[1:]
+        while len(" ".join(words)) > 40:
+            words.pop()
+        while words and words[-1].lower().strip(",") in STOP_WORDS:
+            words.pop()
+        label = " ".join(words).strip(" ,")
+        if 2 <= len(label) <= 40 and not is_generic(label):
+            return label[0].upper() + label[1:]
+    host = urlsplit(href).netloc or href
+    if href.startswith("mailto:"):
+        return "Send an email"
+    return "Visit " + re.sub(r"^www\.", "", host)
+
+
+def build_content(issue: Issue, config: Config, problems: Problems | None = None) -> Content:
+    problems = problems if problems is not None else Problems()
+
+    def unknown(match):
+        line = issue.body_line + issue.body.count("\n", 0, match.start())
+        raise IssueError(issue.display, line, f"unknown placeholder {match.group(0)}; "
+                         f"use one of: " + ", ".join(f"[[{n}]]" for n in platforms.NAMES))
+    body = platforms.protect(prepare(issue.body), on_unknown=unknown)
+    reader = _Reader(issue, config, body.split("\n"), problems)
+    blocks, _ = reader.blocks(MD.parse(body), 0, None)
+
+    sections = [Section(None, [])]
+    for block in blocks:
+        if block.kind == "heading":
+            sections.append(Section(block, []))
+        else:
+            sections[-1].blocks.append(block)
+    if not sections[0].blocks and len(sections) > 1:
+        sections.pop(0)
+
+    event = read_event(issue, config.tz, problems)
+    if event and event.image:
+        event.image = reader.fixer(None)(event.image, "img") or ""
+    preheader = issue.preheader or _first_words(blocks)
+    return Content(source=issue.display, title=issue.title, subject=issue.subject,
+                   preheader=preheader, date=issue.date, sections=sections, event=event,
+                   problems=problems)
+
+
+def _first_words(blocks: list[Block], limit: int = 140) -> str:
+    for block in blocks:
+        nodes = block.nodes or (block.items[0].nodes if block.items else [])
+        text = " ".join(text_of(nodes).split())
+        text = platforms.SENTINEL.sub("", text).strip()
+        if len(text) > 3:
+            if len(text) <= limit:
+                return text
+            return text[:limit].rsplit(" ", 1)[0] + "…"
+    return ""

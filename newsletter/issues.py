@@ -1,0 +1,231 @@
+"""Issue files -> Issue: front matter with line numbers, dates, the raw body.
+
+An issue file is Markdown with YAML front matter, the way Jekyll keeps
+`_posts/`. Everything here is about reading one file faithfully and saying
+exactly where it is wrong.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import IssueError, NewsletterError
+
+SUFFIXES = (".md", ".markdown")
+# Invisible characters that editors and web forms leave behind; they break
+# YAML keys and URLs without anyone being able to see why.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(\s|$)")
+DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_DATETIME = re.compile(
+    r"^(\d{4}-\d{1,2}-\d{1,2})(?:[ T]+(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+@dataclass
+class Issue:
+    path: Path
+    title: str
+    date: dt.date | dt.datetime
+    meta: dict[str, Any]
+    lines: dict[str, int]          # front matter key -> line in the file
+    body: str
+    body_line: int                 # line of the file where `body` starts
+    subject: str = ""
+    preheader: str | None = None
+    published: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def display(self) -> str:
+        return display_path(self.path)
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    @property
+    def day(self) -> dt.date:
+        return self.date.date() if isinstance(self.date, dt.datetime) else self.date
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, 1)
+
+
+def display_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:   # another drive on Windows
+        return str(path)
+
+
+def parse_date(value: Any) -> dt.date | dt.datetime | None:
+    """Jekyll's date forms: `2019-07-14`, `2019-07-14 22:46:00 -04:00`, `... Z`."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value
+    if not isinstance(value, str):
+        return None
+    match = _DATETIME.match(value.strip())
+    if not match:
+        return None
+    day, time, zone = match.groups()
+    try:
+        date = dt.date(*map(int, day.split("-")))
+        if time is None:
+            return date
+        parts = [int(float(p)) for p in time.split(":")] + [0]
+        moment = dt.datetime.combine(date, dt.time(parts[0], parts[1], parts[2]))
+    except ValueError:
+        return None
+    if zone:
+        if zone == "Z":
+            return moment.replace(tzinfo=dt.timezone.utc)
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        return moment.replace(tzinfo=dt.timezone(sign * offset))
+    return moment
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file, or raise IssueError saying why it can't be read."""
+    if not path.exists():
+        raise IssueError(path, None, "no such file")
+    if path.is_dir():
+        raise IssueError(path, None, "is a folder, not an issue file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IssueError(path, None, f"cannot read: {exc.strerror}") from None
+    if b"\x00" in data[:8192]:
+        raise IssueError(path, None, "looks like a binary file, not Markdown text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise IssueError(path, line, "not UTF-8 text; save the file as UTF-8") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(INVISIBLE)
+
+
+def split_front_matter(path: Path, text: str) -> tuple[str | None, str, int]:
+    """Return (front matter, body, line where body starts)."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return None, text, 1
+    for i, line in enumerate(lines[1:], start=1):
+        if CONFLICT.match(line):
+            raise IssueError(path, i + 1, "merge-conflict marker in front matter; "
+                             "keep one side of the conflict and delete the markers")
+        if line.rstrip() in ("---", "..."):
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 2
+    raise IssueError(path, 1, "front matter starts with '---' but has no closing '---'")
+
+
+def _key_lines(path: Path, front: str) -> dict[str, int]:
+    try:
+        node = yaml.compose(front, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
+
+
+def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
+    try:
+        meta = yaml.safe_load(front)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise IssueError(path, line, f"front matter is not valid YAML: {problem}") from None
+    if meta is None:
+        return {}, {}
+    if not isinstance(meta, dict):
+        raise IssueError(path, 2, "front matter must be 'key: value' lines")
+    return {str(k): v for k, v in meta.items()}, _key_lines(path, front)
+
+
+def read_issue(path: str | Path) -> Issue:
+    path = Path(path)
+    text = read_text(path)
+    front, body, body_line = split_front_matter(path, text)
+    meta, lines = parse_front_matter(path, front) if front is not None else ({}, {})
+
+    title = meta.get("title")
+    if title is None or (isinstance(title, str) and not title.strip()):
+        raise IssueError(path, lines.get("title", 1), "missing 'title' in front matter")
+    if isinstance(title, dict | list):
+        raise IssueError(path, lines["title"], "'title' must be text")
+    title = " ".join(str(title).split())
+
+    if "date" in meta and meta["date"] is not None:
+        date = parse_date(meta["date"])
+        if date is None:
+            raise IssueError(path, lines.get("date", 1), f"cannot read date {str(meta['date'])!r}; "
+                             "use 2019-07-14 or 2019-07-14 22:46:00 -04:00")
+    else:
+        date = date_from_name(path)
+        if date is None:
+            raise IssueError(path, 1, "no date: add 'date: YYYY-MM-DD' to the front matter "
+                             "or start the file name with YYYY-MM-DD-")
+
+    subject = meta.get("subject")
+    subject = " ".join(str(subject).split()) if subject else title
+    preheader = meta.get("preheader") or meta.get("description")
+    preheader = " ".join(str(preheader).split()) if preheader else None
+    return Issue(path=path, title=title, date=date, meta=meta, lines=lines, body=body,
+                 body_line=body_line, subject=subject, preheader=preheader,
+                 published=meta.get("published", True) is not False)
+
+
+def date_from_name(path: Path) -> dt.date | None:
+    match = DATE_PREFIX.match(path.name)
+    if not match:
+        return None
+    try:
+        return dt.date(*map(int, match.groups()))
+    except ValueError:
+        return None
+
+
+def find_issue_files(paths: list[Path]) -> list[Path]:
+    """Expand folders into their issue files, sorted by name (so by date)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*")
+                                if p.suffix in SUFFIXES and p.is_file()
+                                and not any(part.startswith(".") for part in p.parts)))
+        else:
+            found.append(path)
+    return found
+
+
+def newest_issue_file(folder: Path) -> Path:
+    """The newest issue in a folder, by file-name date, then front matter date."""
+    files = find_issue_files([folder]) if folder.is_dir() else []
+    if not files:
+        raise NewsletterError(f"no issue files (*.md) in {display_path(folder)}/; "
+                              "write one with 'newsletter new \"Title\"'")
+
+    def key(p: Path):
+        date = date_from_name(p)
+        if date is None:
+            try:
+                date = read_issue(p).day
+            except IssueError:
+                date = dt.date.min
+        return (date, p.name)
+    return max(files, key=key)
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-") or "issue"

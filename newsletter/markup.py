@@ -1,0 +1,249 @@
+"""Raw HTML from issue files -> a small, safe node tree.
+
+Both renderers read this tree: the HTML renderer serialises it as XHTML that
+mjml-python's XML parser accepts, the text renderer walks it. nh3 does the
+sanitising; the pre-scan here exists only because nh3 drops things silently
+and the writer must be told what was dropped, and because an iframe is more
+useful as a link to its video than as nothing.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Callable, Iterator
+
+import nh3
+
+# Tags that are safe and render in the major mail clients.
+INLINE_TAGS = {"a", "b", "strong", "i", "em", "u", "s", "del", "strike", "br", "span",
+               "img", "code", "sup", "sub", "small", "mark"}
+BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote",
+              "hr", "table", "thead", "tbody", "tr", "td", "th", "center", "pre"}
+VOID_TAGS = {"br", "img", "hr"}
+DROPPED_WITH_CONTENT = {"script", "style", "form", "noscript", "template", "title", "select",
+                        "textarea", "button"}
+EMBEDS = {"iframe", "embed", "object", "video", "audio"}
+STYLE_PROPERTIES = {"color", "background-color", "font-weight", "font-style", "font-size",
+                    "text-decoration", "text-align", "font-family"}
+SCHEMES = {"http", "https", "mailto", "tel"}
+BAD_URL = re.compile(r"^\s*(javascript|vbscript|data)\s*:", re.I)
+
+Report = Callable[[str, str, str], None]   # (check id, message, text to find the line by)
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str] = field(default_factory=dict)
+    children: list["Node"] = field(default_factory=list)
+
+
+Node = Element | str
+
+
+class _Prescan(HTMLParser):
+    """Report dangerous markup and rewrite embeds as links, keeping the rest."""
+
+    def __init__(self, report: Report):
+        super().__init__(convert_charrefs=False)
+        self.report = report
+        self.out: list[str] = []
+        self.skip: list[str] = []    # open embeds whose content we replace
+
+    def handle_starttag(self, tag, attrs):
+        raw = self.get_starttag_text() or ""
+        attrs_d = {k: (v or "") for k, v in attrs}
+        if tag in EMBEDS:
+            src = attrs_d.get("src") or attrs_d.get("data") or ""
+            if src and not BAD_URL.match(src):
+                src = "https:" + src if src.startswith("//") else src
+                self.report("markup", f"<{tag}> can't play in email; replaced by a link to {src}", raw)
+                label = html.escape(attrs_d.get("title") or src)
+                self.out.append(f'<a href="{html.escape(src)}">{label}</a>')
+            else:
+                self.report("markup", f"<{tag}> can't play in email; dropped", raw)
+            if tag not in VOID_TAGS and tag != "embed":
+                self.skip.append(tag)
+            return
+        if tag in DROPPED_WITH_CONTENT:
+            self.report("markup", f"<{tag}> is not allowed in email; dropped with its content", raw)
+        for name, value in attrs_d.items():
+            if name.startswith("on"):
+                self.report("markup", f"event handler {name}= dropped from <{tag}>", raw)
+            elif name in ("href", "src") and BAD_URL.match(value):
+                self.report("markup", f"{value.split(':')[0].strip().lower()}: URL dropped from <{tag}>", raw)
+        if not self.skip:
+            self.out.append(raw)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if self.skip and tag == self.skip[-1]:
+            self.skip.pop()
+            return
+        if not self.skip:
+            self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.out.append(data)
+
+    def handle_entityref(self, name):
+        if not self.skip:
+            self.out.append(f"&{name};")
+
+    def handle_charref(self, name):
+        if not self.skip:
+            self.out.append(f"&#{name};")
+
+    def handle_comment(self, data):
+        pass
+
+    def handle_decl(self, decl):
+        pass
+
+    def unknown_decl(self, data):
+        pass
+
+    def handle_pi(self, data):
+        pass
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Element("root")
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        el = Element(tag, {k: v or "" for k, v in attrs})
+        self.stack[-1].children.append(el)
+        if tag not in VOID_TAGS:
+            self.stack.append(el)
+
+    def handle_startendtag(self, tag, attrs):
+        self.stack[-1].children.append(Element(tag, {k: v or "" for k, v in attrs}))
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, 0, -1):
+            if self.stack[i].tag == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data):
+        if data:
+            self.stack[-1].children.append(data)
+
+
+def sanitize(raw: str, report: Report, fix_url: Callable[[str, str], str | None]) -> list[Node]:
+    """Turn raw HTML into a safe node tree.
+
+    `fix_url(url, tag)` returns the URL to use (made absolute, scheme added)
+    or None to drop it; it does its own reporting.
+    """
+    scan = _Prescan(report)
+    scan.feed(raw)
+    scan.close()
+    clean = nh3.clean(
+        "".join(scan.out),
+        tags=INLINE_TAGS | BLOCK_TAGS,
+        clean_content_tags=DROPPED_WITH_CONTENT,
+        attributes={"a": {"href", "title"}, "img": {"src", "alt", "width", "height"},
+                    "span": {"style"}, "p": {"style"}, "div": {"style"},
+                    "td": {"colspan"}, "th": {"colspan"}},
+        filter_style_properties=STYLE_PROPERTIES,
+        url_schemes=SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+    )
+    builder = _TreeBuilder()
+    builder.feed(clean)
+    builder.close()
+    nodes = builder.root.children
+    _fix_urls(nodes, fix_url)
+    return nodes
+
+
+def _fix_urls(nodes: list[Node], fix_url) -> None:
+    for i, node in enumerate(list(nodes)):
+        if isinstance(node, str):
+            continue
+        for attr in ("href", "src"):
+            if attr in node.attrs:
+                fixed = fix_url(node.attrs[attr], node.tag)
+                if fixed is None:
+                    del node.attrs[attr]
+                else:
+                    node.attrs[attr] = fixed
+        if node.tag == "img" and "src" not in node.attrs:
+            # An image we can't show still says what it was.
+            nodes[i] = node.attrs.get("alt", "")
+            continue
+        _fix_urls(node.children, fix_url)
+
+
+# -- reading the tree -------------------------------------------------------
+
+def walk(nodes: list[Node]) -> Iterator[Element]:
+    for node in nodes:
+        if isinstance(node, Element):
+            yield node
+            yield from walk(node.children)
+
+
+def text_of(nodes: list[Node]) -> str:
+    parts = []
+    for node in nodes:
+        if isinstance(node, str):
+            parts.append(node)
+        elif node.tag == "br":
+            parts.append("\n")
+        elif node.tag == "img":
+            parts.append(node.attrs.get("alt", ""))
+        else:
+            parts.append(text_of(node.children))
+    return "".join(parts)
+
+
+def links(nodes: list[Node]) -> list[Element]:
+    return [el for el in walk(nodes) if el.tag == "a" and el.attrs.get("href")]
+
+
+# -- writing HTML ------------------------------------------------------------
+
+def _esc(text: str) -> str:
+    # mjml-python parses mj-text as XML: escape exactly what XML needs, and
+    # never emit named entities such as &nbsp; that XML doesn't know.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(value: str) -> str:
+    return _esc(value).replace('"', "&quot;")
+
+
+RENAME = {"b": "strong", "i": "em", "strike": "s", "center": "div"}
+
+
+def to_html(nodes: list[Node], styles: dict[str, str] | None = None) -> str:
+    """Serialise as well-formed XHTML; `styles` adds inline CSS per tag."""
+    styles = styles or {}
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(_esc(node))
+            continue
+        tag = RENAME.get(node.tag, node.tag)
+        attrs = dict(node.attrs)
+        if node.tag == "center":
+            attrs["style"] = "text-align:center;" + attrs.get("style", "")
+        if tag in styles:
+            attrs["style"] = styles[tag] + (";" + attrs["style"] if attrs.get("style") else "")
+        attr_text = "".join(f' {k}="{_attr(v)}"' for k, v in attrs.items())
+        if tag in VOID_TAGS:
+            out.append(f"<{tag}{attr_text} />")
+        else:
+            out.append(f"<{tag}{attr_text}>{to_html(node.children, styles)}</{tag}>")
+    return "".join(out)

@@ -1,0 +1,185 @@
+"""Content -> the plaintext part.
+
+Rendered from the same Content as the HTML, so the two parts carry the same
+links and action items. Action items are numbered with their URLs beneath;
+other links become [n] references listed at the end of their section.
+"""
+from __future__ import annotations
+
+import re
+import textwrap
+
+from .config import Config
+from .content import Block, Content, Item
+from .events import format_when
+from .markup import Element, Node, links, text_of
+from .render import format_date
+
+WIDTH = 72
+
+
+class _Refs:
+    def __init__(self):
+        self.urls: list[str] = []
+
+    def add(self, url: str) -> int:
+        if url not in self.urls:
+            self.urls.append(url)
+        return self.urls.index(url) + 1
+
+
+def _label(url: str) -> str:
+    return url[len("mailto:"):] if url.startswith("mailto:") else url
+
+
+def inline(nodes: list[Node], refs: _Refs | None, skip: str = "") -> str:
+    """Nodes as text; links as `text [n]`, or `text <url>` when `refs` is None.
+
+    A link to `skip` (the button's URL, printed right below) gets no reference.
+    """
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(node)
+        elif node.tag == "br":
+            out.append("\n")
+        elif node.tag == "img":
+            alt = node.attrs.get("alt", "").strip()
+            out.append(f"[{alt}]" if alt else "")
+        elif node.tag == "a" and node.attrs.get("href"):
+            href = node.attrs["href"]
+            text = " ".join(inline(node.children, None).split())
+            if not text or text.rstrip("/") in (href.rstrip("/"), _label(href)):
+                out.append(_label(href))
+            elif href == skip:
+                out.append(text)
+            elif refs is None:
+                out.append(f"{text} <{_label(href)}>")
+            else:
+                out.append(f"{text} [{refs.add(href)}]")
+        elif node.tag in ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"):
+            prefix = "- " if node.tag == "li" else ""
+            out.append("\n" + prefix + inline(node.children, refs, skip) + "\n")
+        elif node.tag == "hr":
+            out.append("\n")
+        else:
+            out.append(inline(node.children, refs, skip))
+    return "".join(out)
+
+
+def wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
+    """Wrap at 72 columns, never breaking a URL or a merge tag."""
+    lines: list[str] = []
+    first = indent if first is None else first
+    for raw in text.split("\n"):
+        words = " ".join(raw.split())
+        if not words:
+            if lines and lines[-1] != "":
+                lines.append("")
+            continue
+        lines.extend(textwrap.wrap(words, WIDTH, initial_indent=first if not lines else indent,
+                                   subsequent_indent=indent, break_long_words=False,
+                                   break_on_hyphens=False))
+    return lines or [first.rstrip()]
+
+
+def underline(text: str, char: str) -> list[str]:
+    lines = wrap(text)
+    return lines + [char * min(WIDTH, max(len(line) for line in lines))]
+
+
+class _Writer:
+    def __init__(self):
+        self.lines: list[str] = []
+        self.action = 0
+
+    def para(self, lines: list[str]) -> None:
+        if self.lines and self.lines[-1] != "":
+            self.lines.append("")
+        self.lines.extend(lines)
+
+    def item(self, item: Item, refs: _Refs, marker: str) -> None:
+        if item.kind == "plain":
+            self.para(wrap(inline(item.nodes, refs), "   ", marker.ljust(3)))
+            return
+        if item.kind == "link":
+            # A resource: its title, then the address on a line of its own.
+            href = links(item.nodes)[0].attrs["href"]
+            self.para(wrap(text_of(item.nodes), "   ", marker.ljust(3)) + ["   " + _label(href)])
+            return
+        skip = item.button.href if item.button else ""
+        lines = wrap(inline(item.nodes, refs, skip), "   ", marker.ljust(3))
+        if item.button:
+            lines += wrap(f"{item.button.label}: {_label(item.button.href)}", "     ", "   > ")
+        self.para(lines)
+
+    def block(self, block: Block, refs: _Refs) -> None:
+        if block.kind in ("paragraph", "html"):
+            self.para(wrap(inline(block.nodes, refs)))
+        elif block.kind == "images":
+            alts = [n.attrs.get("alt", "") for n in block.nodes if isinstance(n, Element)]
+            self.para(wrap(" ".join(f"[{a}]" for a in alts if a)))
+        elif block.kind == "heading":
+            self.para(wrap(inline(block.nodes, refs)))
+        elif block.kind == "list":
+            for n, item in enumerate(block.items, 1):
+                if item.kind == "action":
+                    self.action += 1
+                    marker = f"{self.action}."
+                else:
+                    marker = f"{n}." if block.ordered else "-"
+                self.item(item, refs, marker)
+        elif block.kind == "rule":
+            self.para(["-" * 24])
+        elif block.kind == "quote":
+            inner = _Writer()
+            inner.action = self.action
+            for child in block.children:
+                inner.block(child, refs)
+            self.action = inner.action
+            self.para(["> " + line if line else ">" for line in inner.lines])
+        elif block.kind == "code":
+            self.para(["    " + line for line in block.text.split("\n")])
+        elif block.kind == "table":
+            for row in block.rows:
+                self.para(wrap(" | ".join(inline(cell, refs) for cell in row)))
+
+    def refs(self, refs: _Refs) -> None:
+        if refs.urls:
+            self.para([f"[{i}] {_label(url)}" for i, url in enumerate(refs.urls, 1)])
+
+
+def render_text(content: Content, config: Config, event_calendar: list | None = None) -> str:
+    w = _Writer()
+    w.para(wrap(config.org_name))
+    w.para(underline(content.title, "="))
+    w.lines.append(format_date(content.date))
+    refs = _Refs()
+    if content.event:
+        ev = content.event
+        lines: list[str] = []
+        if ev.start:
+            lines += wrap(f"When: {format_when(ev, config.tz)}", "      ", "")
+        if ev.location:
+            lines += wrap(f"Where: {ev.location}", "       ", "")
+        if ev.rsvp:
+            lines.append(f"RSVP: {_label(ev.rsvp)}")
+        for link in event_calendar or []:
+            lines.append(f"{link.label}: {link.href}")
+        w.para(lines)
+        if ev.call_script:
+            w.para(["Call script:"] + wrap(ev.call_script, "  ", "  "))
+    for section in content.sections:
+        refs = _Refs()
+        if section.heading:
+            w.para(underline(inline(section.heading.nodes, refs), "-"))
+        for block in section.blocks:
+            w.block(block, refs)
+        w.refs(refs)
+    w.para(["-" * 24])
+    w.lines.append(config.org_name)
+    if config.postal_address:
+        w.lines.extend(wrap(config.postal_address))
+    w.lines.append("Unsubscribe: [[unsubscribe_url]]")
+    text = "\n".join(line.rstrip() for line in w.lines).strip("\n") + "\n"
+    return re.sub(r"\n{3,}", "\n\n", text)

@@ -1,0 +1,42 @@
+"""The main job end to end through the CLI."""
+from email import message_from_string
+
+from newsletter.cli import main
+
+from conftest import write_issue
+
+ISSUE = """---
+title: Smoke test
+date: 2026-01-05
+---
+
+Intro with a [link](https://example.org/intro).
+
+* Sign the petition [HERE](https://example.org/petition).
+"""
+
+
+def test_build_newest_issue(runner, workspace):
+    write_issue(workspace, "2026-01-01-old.md", ISSUE.replace("Smoke test", "Old"))
+    write_issue(workspace, "2026-01-05-smoke.md", ISSUE)
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    out = workspace / "build" / "2026-01-05-smoke"
+    html = (out / "email.html").read_text()
+    text = (out / "email.txt").read_text()
+    assert html.lower().startswith("<!doctype html>")
+    assert "Sign the petition" in html and "https://example.org/petition" in html
+    assert "https://example.org/petition" in text and "https://example.org/intro" in text
+    assert not (workspace / "build" / "2026-01-01-old").exists()
+
+
+def test_new_writes_a_buildable_issue(runner, workspace):
+    result = runner.invoke(main, ["new", "July: actions & events"])
+    assert result.exit_code == 0, result.output
+    files = list((workspace / "issues").glob("*-july-actions-events.md"))
+    assert len(files) == 1
+    assert "event-start-date" in files[0].read_text()
+    again = runner.invoke(main, ["new", "July: actions & events"])
+    assert again.exit_code == 1 and "already exists" in again.output
+    built = runner.invoke(main, ["build", str(files[0])])
+    assert built.exit_code == 0, built.output
