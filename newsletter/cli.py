@@ -8,6 +8,7 @@ import click
 from . import __version__
 from .config import load_config
 from .errors import NewsletterError, Problems
+from .issues import display_path
 
 
 def report(problems: Problems, strict: bool = False) -> None:
@@ -44,7 +45,7 @@ def build(paths, config_path, output_dir, platform, site_url, strict) -> None:
     result = run_build(list(paths), config, problems)
     report(result.problems)
     for email, folder in result.built:
-        click.echo(f"built {folder}/email.html ({email.size / 1024:.1f} KB of "
+        click.echo(f"built {display_path(folder)}/email.html ({email.size / 1024:.1f} KB of "
                    f"{config.size_budget_kb} KB budget), email.txt, email.mjml")
     if result.failed:
         raise NewsletterError(f"{len(result.failed)} of {len(result.failed) + len(result.built)} "
@@ -63,3 +64,47 @@ def new(title, config_path) -> None:
     config = load_config(config_path)
     path = new_issue(title, config)
     click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; keep 127.0.0.1 unless you mean to share it.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--platform", default=None, help="Mailing service whose merge tags to write.")
+def serve(paths, config_path, host, port, platform) -> None:
+    """Preview PATHS (default: issues/) in a browser, rebuilding on save."""
+    from .serve import serve as run_server
+
+    config = load_config(config_path, platform=platform)
+    run_server(config, list(paths), host, port,
+               reload=lambda problems: load_config(config_path, problems, platform=platform),
+               echo=click.echo)
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@config_option
+@click.option("--to", "to", multiple=True, help="Recipient of the test (repeatable).")
+@click.option("--from", "sender", default=None, help="Sender address (default: [smtp] from).")
+@click.option("--smtp-host", default=None, help="SMTP server (default: [smtp] host).")
+@click.option("--smtp-port", default=None, type=int, help="SMTP port (default: [smtp] port or 587).")
+@click.option("--security", type=click.Choice(["starttls", "ssl", "none"]), default=None,
+              help="Connection security (default: [smtp] security or starttls).")
+@click.option("--platform", default=None, help="Mailing service whose merge tags to write.")
+def send(path, config_path, to, sender, smtp_host, smtp_port, security, platform) -> None:
+    """Send yourself a test copy of PATH (default: the newest issue) over SMTP.
+
+    The password is read from the NEWSLETTER_SMTP_PASSWORD environment variable.
+    """
+    from .issues import newest_issue_file
+    from .send import send_issue
+
+    problems = Problems()
+    config = load_config(config_path, problems, platform=platform)
+    path = path or newest_issue_file(config.issues_path)
+    msg = send_issue(path, config, list(to), problems, host=smtp_host, port=smtp_port,
+                     security=security, **{"from": sender})
+    report(problems)
+    click.echo(f"sent \"{msg['Subject']}\" to {msg['To']}")

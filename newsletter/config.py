@@ -52,6 +52,7 @@ class Config:
     colors: dict = field(default_factory=lambda: dict(DEFAULT_COLORS))
     utm: dict = field(default_factory=dict)
     check: dict = field(default_factory=dict)
+    smtp: dict = field(default_factory=dict)
     source: str | None = None   # the file the values came from, for messages
 
     @property
@@ -72,7 +73,8 @@ class Config:
 
 
 KNOWN_KEYS = {f.name for f in dataclasses.fields(Config)} - {"root", "source"}
-TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": None, "check": None}
+TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": None, "check": None,
+              "smtp": {"host", "port", "security", "from", "user"}}
 
 
 def _key_line(text: str, key: str) -> int | None:
@@ -114,7 +116,7 @@ def load_config(path: str | Path | None = None, problems: Problems | None = None
     problems = problems if problems is not None else Problems()
     explicit = path is not None
     path = Path(path) if path is not None else Path(CONFIG_NAME)
-    root = path.parent
+    root = path.parent.resolve()
     values: dict[str, Any] = _jekyll_defaults(root)
     text = ""
     if path.is_file():

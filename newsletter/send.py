@@ -1,0 +1,82 @@
+"""Email -> a MIME message, saved as email.eml or sent over SMTP as a test.
+
+Real sending to a list is the mailing service's job. This is for sending
+yourself a copy to see it in a real inbox before you paste it. The SMTP
+password comes only from the environment, never from a file.
+"""
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from .build import Email, make_email
+from .config import Config
+from .content import build_content
+from .errors import NewsletterError, Problems
+from .issues import read_issue
+
+PASSWORD_ENV = "NEWSLETTER_SMTP_PASSWORD"
+USER_ENV = "NEWSLETTER_SMTP_USER"
+
+
+def to_message(email: Email, sender: str, recipients: list[str], date=None) -> EmailMessage:
+    """A multipart/alternative message: the text part first, as RFC 2046 asks."""
+    msg = EmailMessage()
+    msg["Subject"] = email.subject
+    msg["From"] = sender
+    if recipients:
+        msg["To"] = ", ".join(recipients)
+    if date is not None:
+        msg["Date"] = format_datetime(date)
+    msg.set_content(email.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return msg
+
+
+def smtp_settings(config: Config, **overrides) -> dict:
+    settings = {"host": "127.0.0.1", "port": 587, "security": "starttls", "from": "",
+                "user": os.environ.get(USER_ENV, "")}
+    settings.update({k: v for k, v in config.smtp.items() if k in settings})
+    settings.update({k: v for k, v in overrides.items() if v is not None})
+    if settings["security"] not in ("starttls", "ssl", "none"):
+        raise NewsletterError("smtp security must be 'starttls', 'ssl' or 'none'")
+    return settings
+
+
+def send_issue(path: Path, config: Config, to: list[str], problems: Problems, **overrides) -> EmailMessage:
+    """Build the issue and send it to `to` through the configured SMTP server."""
+    if not to:
+        raise NewsletterError("say who gets the test: --to you@example.org")
+    settings = smtp_settings(config, **overrides)
+    sender = settings["from"] or (settings["user"] if "@" in settings["user"] else "")
+    if not sender:
+        raise NewsletterError("no sender address: set [smtp] from = \"you@example.org\" "
+                              "in newsletter.toml or pass --from")
+    issue = read_issue(path)
+    email = make_email(build_content(issue, config, problems), config, problems)
+    msg = to_message(email, sender, to)
+    msg["Message-ID"] = make_msgid(domain=Address(addr_spec=sender).domain or None)
+    password = os.environ.get(PASSWORD_ENV, "")
+    if settings["user"] and not password:
+        raise NewsletterError(f"SMTP user is set but {PASSWORD_ENV} is empty; "
+                              f"export {PASSWORD_ENV}=... first")
+    try:
+        if settings["security"] == "ssl":
+            client = smtplib.SMTP_SSL(settings["host"], int(settings["port"]), timeout=30,
+                                      context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(settings["host"], int(settings["port"]), timeout=30)
+        with client:
+            if settings["security"] == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if settings["user"]:
+                client.login(settings["user"], password)
+            client.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise NewsletterError(f"could not send through {settings['host']}:{settings['port']}: {exc}") from None
+    return msg

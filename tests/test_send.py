@@ -1,0 +1,108 @@
+"""Test sends go through a real SMTP server (aiosmtpd) on 127.0.0.1."""
+import socket
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from newsletter.cli import main
+
+from conftest import write_issue
+
+ISSUE = """---
+title: Test send of the week
+date: 2026-02-01
+---
+
+Hello [[first_name|friend]], one action:
+
+* Sign the petition [HERE](https://example.org/petition?a=1&b=2).
+"""
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+def _auth(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"s3cret"
+    return AuthResult(success=ok)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=_auth,
+                            auth_require_tls=False)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def test_send_delivers_a_multipart_message(runner, workspace, smtp, monkeypatch):
+    inbox, port = smtp
+    write_issue(workspace, "2026-02-01-test.md", ISSUE)
+    (workspace / "newsletter.toml").write_text(
+        'org_name = "Test Group"\nplatform = "mailchimp"\npostal_address = "1 Test St"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nfrom = "editor@example.org"\n')
+    monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
+    result = runner.invoke(main, ["send", "--to", "me@example.org"])
+    assert result.exit_code == 0, result.output
+    assert len(inbox.messages) == 1
+    sender, rcpts, raw = inbox.messages[0]
+    assert sender == "editor@example.org" and rcpts == ["me@example.org"]
+    msg = message_from_bytes(raw, policy=policy.default)
+    assert msg["Subject"] == "Test send of the week"
+    assert msg.get_content_type() == "multipart/alternative"
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "https://example.org/petition?a=1&b=2" in text
+    assert "https://example.org/petition?a=1&amp;b=2" in html
+    assert "*|UNSUB|*" in text and "*|UNSUB|*" in html
+    assert "*|IF:FNAME|*" in text
+
+
+def test_password_comes_from_the_environment(runner, workspace, smtp, monkeypatch):
+    inbox, port = smtp
+    write_issue(workspace, "2026-02-01-test.md", ISSUE)
+    args = ["send", "--to", "me@example.org", "--from", "editor@example.org",
+            "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--security", "none"]
+    monkeypatch.setenv("NEWSLETTER_SMTP_USER", "editor")
+    monkeypatch.delenv("NEWSLETTER_SMTP_PASSWORD", raising=False)
+    missing = runner.invoke(main, args)
+    assert missing.exit_code == 1 and "NEWSLETTER_SMTP_PASSWORD" in missing.output
+    monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", "s3cret")
+    good = runner.invoke(main, args)
+    assert good.exit_code == 0, good.output
+    assert len(inbox.messages) == 1
+
+
+def test_unreachable_server_is_a_clear_error(runner, workspace, monkeypatch):
+    write_issue(workspace, "2026-02-01-test.md", ISSUE)
+    monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
+    # Port 9 on loopback: nothing listens there.
+    result = runner.invoke(main, ["send", "--to", "me@example.org", "--from", "a@example.org",
+                                  "--smtp-port", "9", "--security", "none"])
+    assert result.exit_code == 1
+    assert "could not send through 127.0.0.1:9" in result.output
+
+
+def test_no_recipient(runner, workspace):
+    write_issue(workspace, "2026-02-01-test.md", ISSUE)
+    result = runner.invoke(main, ["send", "--from", "a@example.org"])
+    assert result.exit_code == 1 and "--to" in result.output

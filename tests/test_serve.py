@@ -1,0 +1,93 @@
+"""The preview server, driven by a real headless Chromium."""
+import shutil
+import socket
+import threading
+
+import pytest
+
+from newsletter.config import load_config
+from newsletter.serve import make_server, stop
+
+from conftest import write_issue
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+ISSUE = """---
+title: {title}
+date: 2026-04-01
+---
+
+* Sign the petition [HERE](https://example.org/petition).
+"""
+
+
+@pytest.fixture
+def browser():
+    if not CHROMIUM:
+        pytest.skip("Chromium is not installed; install it with: apt-get install chromium")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def server(workspace):
+    write_issue(workspace, "2026-04-01-preview.md", ISSUE.format(title="First title"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    srv = make_server(load_config(), [], port=port)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        stop(srv)
+
+
+def test_binds_to_loopback_by_default(server):
+    assert server.server_address[0] == "127.0.0.1"
+
+
+def test_preview_shows_the_issue_and_reloads_on_save(server, browser, workspace):
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    page = browser.new_page()
+    page.goto(base + "/")
+    page.click("text=2026-04-01-preview")
+    frame = page.frame_locator("iframe").first
+    assert frame.locator("h1").inner_text() == "First title"
+    # Phone and desktop previews side by side.
+    widths = page.eval_on_selector_all("iframe", "els => els.map(e => e.width)")
+    assert widths == ["375", "640"]
+
+    write_issue(workspace, "2026-04-01-preview.md", ISSUE.format(title="Second title"))
+    page.wait_for_function(
+        "() => document.querySelector('iframe').contentDocument"
+        "?.querySelector('h1')?.textContent === 'Second title'", timeout=15000)
+
+    text = page.request.get(base + "/2026-04-01-preview/email.txt")
+    assert text.ok and "https://example.org/petition" in text.text()
+
+
+def test_only_built_files_are_served(server, browser):
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    page = browser.new_page()
+    for path in ("/2026-04-01-preview/../../newsletter.toml", "/nope/email.html",
+                 "/2026-04-01-preview/email.mjml"):
+        assert page.request.get(base + path).status == 404
+
+
+def test_a_broken_issue_shows_its_error(server, browser, workspace):
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    page = browser.new_page()
+    page.goto(base + "/")
+    write_issue(workspace, "2026-04-01-preview.md", "---\ntitle: [unclosed\n---\n")
+    page.wait_for_selector(".problems", timeout=15000)
+    assert "2026-04-01-preview.md:2" in page.inner_text(".problems")
