@@ -88,6 +88,15 @@ def underline(text: str, char: str) -> list[str]:
     return lines + [char * min(WIDTH, max(len(line) for line in lines))]
 
 
+def _only_link(nodes: list[Node]) -> Element | None:
+    """The one link a paragraph consists of, or None."""
+    found = links(nodes)
+    if len(found) != 1:
+        return None
+    rest = text_of(nodes).replace(text_of(found[0].children), "", 1)
+    return found[0] if not re.sub(r"[\W_]+", "", rest) else None
+
+
 class _Writer:
     def __init__(self):
         self.lines: list[str] = []
@@ -115,7 +124,14 @@ class _Writer:
 
     def block(self, block: Block, refs: _Refs) -> None:
         if block.kind in ("paragraph", "html"):
-            self.para(wrap(inline(block.nodes, refs)))
+            only = _only_link(block.nodes)
+            if only is not None:
+                # A line that is just a link reads better with its URL beside it.
+                text = " ".join(text_of(only.children).split())
+                url = _label(only.attrs["href"])
+                self.para(wrap(url if text.rstrip("/") in (url.rstrip("/"), "") else f"{text}: {url}"))
+            else:
+                self.para(wrap(inline(block.nodes, refs)))
         elif block.kind == "images":
             alts = [n.attrs.get("alt", "") for n in block.nodes if isinstance(n, Element)]
             self.para(wrap(" ".join(f"[{a}]" for a in alts if a)))
