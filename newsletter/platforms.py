@@ -28,7 +28,8 @@ NAMES = ("unsubscribe_url", "view_online_url", "first_name")
 LITERAL_NAME = "literal"
 # Template syntax of the services; a whole `{{ ... }}` on one line first,
 # then unclosed openers, which would break the service's template parser.
-LITERAL = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{\{|\{%|\*\|[A-Za-z0-9_:]+\|\*|\{\$[A-Za-z_][^{}\n]*\}")
+# Mailchimp's tags are upper case; that keeps `*a*|*b*` in a table row out.
+LITERAL = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{\{|\{%|\*\|[A-Z][A-Z0-9_:]*\|\*|\{\$[A-Za-z_][^{}\n]*\}")
 # Fallback text is written inside each service's quoting; these would end it.
 UNSAFE_FALLBACK = re.compile(r"[\"'{}\[\]*|%$\\`<>&]")
 

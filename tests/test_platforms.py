@@ -225,6 +225,22 @@ def test_missing_postal_address_warns(runner, workspace):
     assert "postal_address" in result.output and "[postal-address]" in result.output
 
 
+def test_unknown_placeholder_is_an_error_with_line(runner, workspace):
+    write_issue(workspace, "2026-03-03-short.md", SHORT_ISSUE + "\nBye [[last_name]].\n")
+    result = runner.invoke(main, ["build", "--platform", "sendy"])
+    assert result.exit_code == 1
+    assert "issues/2026-03-03-short.md:8: error: unknown placeholder [[last_name]]" in result.output
+
+
+def test_table_emphasis_is_not_mistaken_for_a_merge_tag(runner, workspace):
+    write_issue(workspace, "2026-03-03-short.md",
+                SHORT_ISSUE + "\n| a | b |\n|---|---|\n| *x*|*y* |\n")
+    result = runner.invoke(main, ["build", "--platform", "mailchimp"])
+    assert result.exit_code == 0 and "template-syntax" not in result.output, result.output
+    html = (workspace / "build" / "2026-03-03-short" / "email.html").read_text()
+    assert "<em>x</em>" in html and "<em>y</em>" in html
+
+
 def test_unsafe_fallback_is_an_error(runner, workspace):
     write_issue(workspace, "2026-03-03-short.md",
                 SHORT_ISSUE.replace("[[first_name|neighbour]]", '[[first_name|dear "friend"]]'))
