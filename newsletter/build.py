@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import platforms
+from . import links, platforms
 from .config import Config
 from .content import Content, build_content
 from .errors import IssueError, NewsletterError, Problems
@@ -63,25 +63,65 @@ def render_html(content: Content, config: Config, problems: Problems) -> tuple[s
     return mjml, html
 
 
-def make_email(content: Content, config: Config, problems: Problems) -> Email:
+def make_email(content: Content, config: Config, problems: Problems,
+               allow_missing_unsubscribe: bool = False) -> Email:
     """Render both parts from one Content and write the service's merge tags."""
     platform = platforms.get_platform(config.platform)
     mjml, html = render_html(content, config, problems)
     text = platforms.protect(render_text(content, config))
     missing: list[str] = []
     parts = []
-    for part in (html, text, mjml):
-        done, lacking = platforms.finalize(part, platform, config)
+    for part, is_html in ((html, True), (text, False), (mjml, True)):
+        done, lacking = platforms.finalize(part, platform, config, html_part=is_html)
         parts.append(done)
         missing += [m for m in lacking if m not in missing]
-    for name in missing:
-        problems.warn(content.source, None, "platform-tag",
-                      f"platform '{platform.name}' has no tag for [[{name}]]; "
-                      f"set {name} in newsletter.toml or choose a platform")
+    check_platform(content, config, platform, missing, problems)
+    check_required(content, platform, {"html": parts[0], "text": parts[1]}, problems,
+                   allow_missing_unsubscribe)
     email = Email(content.source, content.subject, content.preheader, parts[0], parts[1],
                   parts[2], links=content.all_links())
     check_size(email, config, problems)
     return email
+
+
+def check_platform(content: Content, config: Config, platform, missing: list[str],
+                   problems: Problems) -> None:
+    """Placeholders the service can't fill: the issue's were reported already,
+    so these come from templates; point at the template line."""
+    from .render import default_templates
+
+    reported = " ".join(p.message for p in problems if p.id == "platform-tag")
+    for name in missing:
+        if f"[[{name}" in reported:
+            continue   # the issue's own placeholder, reported with its line
+        path, line = platforms.locate_in_templates(
+            name, [config.templates_path, default_templates()])
+        path = display_path(Path(path))
+        if platform.strict:
+            problems.error(path, line, "platform-tag",
+                           f"{platform.name} has no tag for [[{name}]]; set {name} in "
+                           "newsletter.toml or remove it from the template")
+        else:
+            problems.warn(path, line, "platform-tag",
+                          f"platform '{platform.name}' has no tag for [[{name}]]; "
+                          f"set {name} in newsletter.toml or choose a platform")
+    if not config.postal_address:
+        problems.warn(config.source or "newsletter.toml", None, "postal-address",
+                      "no postal_address in newsletter.toml; anti-spam laws (CAN-SPAM, "
+                      "CASL) want a postal address in the footer of bulk mail")
+
+
+def check_required(content: Content, platform, parts: dict[str, str], problems: Problems,
+                   allow: bool) -> None:
+    for part, tag in platforms.missing_required(platform, parts):
+        message = (f"{platform.name} refuses to send without {tag} in the {part} part, and "
+                   f"this email has none; keep [[unsubscribe_url]] in your footer template")
+        if allow:
+            problems.warn(content.source, None, "required-tag",
+                          message + " (allowed by --allow-missing-unsubscribe)")
+        else:
+            problems.error(content.source, None, "required-tag",
+                           message + ", or pass --allow-missing-unsubscribe")
 
 
 def check_size(email: Email, config: Config, problems: Problems) -> None:
@@ -119,10 +159,12 @@ def output_files(email: Email) -> dict[str, str | bytes]:
             **email.attachments}
 
 
-def build_issue(path: Path, config: Config, problems: Problems) -> tuple[Email, Path]:
+def build_issue(path: Path, config: Config, problems: Problems,
+                allow_missing_unsubscribe: bool = False) -> tuple[Email, Path]:
     issue = read_issue(path)
     content = build_content(issue, config, problems)
-    email = make_email(content, config, problems)
+    links.apply_utm(content, config, issue.stem)
+    email = make_email(content, config, problems, allow_missing_unsubscribe)
     folder = config.output_path / issue.stem
     if not problems.errors:
         write_atomically(folder, output_files(email))
@@ -136,7 +178,8 @@ class BuildResult:
     problems: Problems = field(default_factory=Problems)
 
 
-def build(paths: list[Path], config: Config, problems: Problems | None = None) -> BuildResult:
+def build(paths: list[Path], config: Config, problems: Problems | None = None,
+          allow_missing_unsubscribe: bool = False) -> BuildResult:
     """Build each issue; a bad one is reported and the rest still build."""
     result = BuildResult(problems=problems if problems is not None else Problems())
     files = find_issue_files(paths) if paths else [newest_issue_file(config.issues_path)]
@@ -145,7 +188,7 @@ def build(paths: list[Path], config: Config, problems: Problems | None = None) -
     for path in files:
         mine = Problems()
         try:
-            email, folder = build_issue(path, config, mine)
+            email, folder = build_issue(path, config, mine, allow_missing_unsubscribe)
         except IssueError as exc:
             mine.error(exc.path, exc.line, "input", exc.detail)
         else:

@@ -35,14 +35,18 @@ def main() -> None:
 @click.option("--platform", default=None, help="Mailing service whose merge tags to write.")
 @click.option("--site-url", default=None, help="Base URL for relative links such as /uploads/x.jpg.")
 @click.option("--strict", is_flag=True, default=None, help="Treat warnings as errors.")
-def build(paths, config_path, output_dir, platform, site_url, strict) -> None:
+@click.option("--allow-missing-unsubscribe", is_flag=True, default=False,
+              help="Build even when the platform's required unsubscribe tag is missing.")
+def build(paths, config_path, output_dir, platform, site_url, strict,
+          allow_missing_unsubscribe) -> None:
     """Build PATHS (default: the newest issue in issues/) into build/<issue>/."""
     from .build import build as run_build
 
     problems = Problems()
     config = load_config(config_path, problems, output_dir=output_dir, platform=platform,
                          site_url=site_url)
-    result = run_build(list(paths), config, problems)
+    result = run_build(list(paths), config, problems,
+                       allow_missing_unsubscribe=allow_missing_unsubscribe)
     report(result.problems)
     for email, folder in result.built:
         click.echo(f"built {display_path(folder)}/email.html ({email.size / 1024:.1f} KB of "

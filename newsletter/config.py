@@ -73,7 +73,8 @@ class Config:
 
 
 KNOWN_KEYS = {f.name for f in dataclasses.fields(Config)} - {"root", "source"}
-TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": None, "check": None,
+UTM_KEYS = {"source", "medium", "campaign", "term", "content"}
+TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": UTM_KEYS, "check": None,
               "smtp": {"host", "port", "security", "from", "user"}}
 
 
@@ -166,6 +167,9 @@ def _validate(config: Config, text: str, path: Path) -> None:
                 "unsubscribe_url", "view_online_url", "output_dir", "issues_dir", "templates_dir"):
         if not isinstance(getattr(config, key), str):
             raise IssueError(path, _key_line(text, key), f"'{key}' must be a string")
+    for key, value in config.utm.items():
+        if not isinstance(value, str):
+            raise IssueError(path, _key_line(text, key), f"utm.{key} must be a string")
     if config.site_url and not re.match(r"https?://", config.site_url):
         raise IssueError(path, _key_line(text, "site_url"),
                          f"site_url must start with https:// (got '{config.site_url}')")

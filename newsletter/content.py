@@ -380,11 +380,7 @@ def describe(item_text: str, link_text: str, href: str) -> str:
 def build_content(issue: Issue, config: Config, problems: Problems | None = None) -> Content:
     problems = problems if problems is not None else Problems()
 
-    def unknown(match):
-        line = issue.body_line + issue.body.count("\n", 0, match.start())
-        raise IssueError(issue.display, line, f"unknown placeholder {match.group(0)}; "
-                         f"use one of: " + ", ".join(f"[[{n}]]" for n in platforms.NAMES))
-    body = platforms.protect(prepare(issue.body), on_unknown=unknown)
+    body = platforms.protect_issue(prepare(issue.body), issue, config, problems)
     reader = _Reader(issue, config, body.split("\n"), problems)
     blocks, _ = reader.blocks(MD.parse(body), 0, None)
 

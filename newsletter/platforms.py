@@ -9,15 +9,29 @@ made only of letters and digits (`PHQ<hex>QHP`). Markdown, Jinja
 autoescaping, mjml-python, premailer's URL handling and line wrapping all
 leave such a word alone, so the service's tag comes out byte-exact however
 many quotes, braces or spaces it contains.
+
+Text in an issue that looks like a service's own template syntax
+(`{{ x }}`, `{% x %}`, `*|X|*`, `{$x}`) travels the same way, as a
+"literal" sentinel, and comes out escaped for services that document an
+escape, or as it was with a warning for those that don't.
 """
 from __future__ import annotations
 
+import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 PLACEHOLDER = re.compile(r"\[\[\s*([a-z_]+)\s*(?:\|\s*([^\]|]*?)\s*)?\]\]")
 SENTINEL = re.compile(r"PHQ([0-9a-f]+)QHP")
 NAMES = ("unsubscribe_url", "view_online_url", "first_name")
+LITERAL_NAME = "literal"
+# Template syntax of the services; a whole `{{ ... }}` on one line first,
+# then unclosed openers, which would break the service's template parser.
+# Mailchimp's tags are upper case; that keeps `*a*|*b*` in a table row out.
+LITERAL = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{\{|\{%|\*\|[A-Z][A-Z0-9_:]*\|\*|\{\$[A-Za-z_][^{}\n]*\}")
+# Fallback text is written inside each service's quoting; these would end it.
+UNSAFE_FALLBACK = re.compile(r"[\"'{}\[\]*|%$\\`<>&]")
 
 
 @dataclass(frozen=True)
@@ -25,38 +39,70 @@ class Platform:
     name: str
     tags: dict[str, str | None]          # placeholder name -> tag (None: not expressible)
     fallback: str | None = None          # first_name with a fallback; {fallback} is filled in
-    required: tuple[str, ...] = ()       # tags the service refuses to send without
-    notes: str = ""
+    required: dict[str, tuple[str, ...]] = field(default_factory=dict)  # part -> names it must carry
+    evaluates: tuple[str, ...] = ()      # openers of the service's template syntax
+    escape: tuple[str, str] | None = None  # documented way to print such text literally
+    strict: bool = True                  # False: a missing tag warns instead of failing
+    unconfirmed: str = ""                # what the docs we found did not confirm
 
 
-# Adding a service is adding an entry here.
+# Adding a service is adding an entry here. Sources (checked Nov 2026):
+# mailchimp  - Mailchimp KB "How do I add the *|UNSUB|* tag to my plain-text
+#              version" (required in HTML and text); *|ARCHIVE|* in Mailchimp's
+#              own templates; *|IF:|* *|ELSE:|* *|END:IF|* in Mailchimp
+#              Transactional's "About Dynamic and Conditional Merge Tags".
+# buttondown - buttondown/docs template-variables.mdx: unsubscribe_url,
+#              email_url ("permalink of the email"), subscriber.metadata.first_name;
+#              docs.buttondown.com/using-templating: "built on top of Django", any
+#              Django filter works (so |default:"x" and the verbatim tag).
+# listmonk   - knadh/listmonk docs/content/templating.md: UnsubscribeURL,
+#              MessageURL, .Subscriber.FirstName, Sprig functions (default);
+#              Go templates print a `raw string` constant as is.
+# sendy      - Sendy's own tag list: [Name,fallback=], [unsubscribe] and
+#              [webversion] "can be used on both Plain text or HTML version".
+# mailerlite - {$unsubscribe} seen in many MailerLite templates, not in
+#              MailerLite's docs; {$url}, {$name} and the default syntax unconfirmed.
+# kit        - Kit help shows Liquid-style {{ subscriber_preferences_url }};
+#              unsubscribe_url, subscriber.first_name and a view-online tag unconfirmed.
+# brevo      - help.brevo.com: {{ contact.FIRSTNAME }}, {{ contact.FIRSTNAME|default:'there' }},
+#              "mirror, unsubscribe" link variables (exact spelling unconfirmed).
 PROFILES: dict[str, Platform] = {p.name: p for p in [
     Platform("mailchimp", {"unsubscribe_url": "*|UNSUB|*", "view_online_url": "*|ARCHIVE|*",
                            "first_name": "*|FNAME|*"},
              fallback="*|IF:FNAME|**|FNAME|**|ELSE:|*{fallback}*|END:IF|*",
-             required=("unsubscribe_url",)),
+             required={"html": ("unsubscribe_url",), "text": ("unsubscribe_url",)},
+             evaluates=("*|",)),
     Platform("buttondown", {"unsubscribe_url": "{{ unsubscribe_url }}",
-                            "view_online_url": "{{ email.absolute_url }}",
+                            "view_online_url": "{{ email_url }}",
                             "first_name": "{{ subscriber.metadata.first_name }}"},
              fallback='{{ subscriber.metadata.first_name|default:"{fallback}" }}',
-             required=("unsubscribe_url",)),
+             required={"html": ("unsubscribe_url",)},
+             evaluates=("{{", "{%"), escape=("{% verbatim %}", "{% endverbatim %}"),
+             unconfirmed="the verbatim escape (a Django tag; Buttondown documents Django filters)"),
     Platform("listmonk", {"unsubscribe_url": "{{ UnsubscribeURL }}",
                           "view_online_url": "{{ MessageURL }}",
                           "first_name": "{{ .Subscriber.FirstName }}"},
-             fallback='{{ .Subscriber.FirstName | default "{fallback}" }}'),
+             fallback='{{ .Subscriber.FirstName | default "{fallback}" }}',
+             evaluates=("{{",), escape=("{{`", "`}}")),
     Platform("sendy", {"unsubscribe_url": "[unsubscribe]", "view_online_url": "[webversion]",
-                       "first_name": "[Name,fallback=]"},
+                       "first_name": "[Name]"},
              fallback="[Name,fallback={fallback}]"),
     Platform("mailerlite", {"unsubscribe_url": "{$unsubscribe}", "view_online_url": "{$url}",
                             "first_name": "{$name}"},
-             fallback="{$name|default('{fallback}')}"),
+             fallback="{$name|default('{fallback}')}", evaluates=("{$",),
+             unconfirmed="{$url}, {$name} and {$name|default('...')}"),
     Platform("kit", {"unsubscribe_url": "{{ unsubscribe_url }}", "view_online_url": None,
                      "first_name": "{{ subscriber.first_name }}"},
-             fallback='{{ subscriber.first_name | default: "{fallback}" }}'),
+             fallback='{{ subscriber.first_name | default: "{fallback}" }}',
+             evaluates=("{{", "{%"), escape=("{% raw %}", "{% endraw %}"),
+             unconfirmed="{{ unsubscribe_url }}, {{ subscriber.first_name }} and the raw escape"),
     Platform("brevo", {"unsubscribe_url": "{{ unsubscribe }}", "view_online_url": "{{ mirror }}",
                        "first_name": "{{ contact.FIRSTNAME }}"},
-             fallback='{{ contact.FIRSTNAME | default : "{fallback}" }}'),
-    Platform("generic", {"unsubscribe_url": None, "view_online_url": None, "first_name": None}),
+             fallback="{{ contact.FIRSTNAME|default:'{fallback}' }}",
+             evaluates=("{{", "{%"),
+             unconfirmed="the spelling of {{ unsubscribe }} and {{ mirror }}"),
+    Platform("generic", {"unsubscribe_url": None, "view_online_url": None, "first_name": None},
+             strict=False),
 ]}
 
 
@@ -74,7 +120,7 @@ def _encode(name: str, fallback: str | None) -> str:
     return f"PHQ{raw.encode().hex()}QHP"
 
 
-def protect(text: str, on_unknown=None) -> str:
+def protect(text: str, on_unknown=None, on_found=None) -> str:
     """Replace `[[name|fallback]]` with sentinels. Unknown names stay as text."""
     def swap(match: re.Match) -> str:
         name, fallback = match.group(1), match.group(2)
@@ -82,8 +128,19 @@ def protect(text: str, on_unknown=None) -> str:
             if on_unknown:
                 on_unknown(match)
             return match.group(0)
+        if on_found:
+            on_found(match, name, fallback)
         return _encode(name, fallback)
     return PLACEHOLDER.sub(swap, text)
+
+
+def guard_literals(text: str, on_found=None) -> str:
+    """Replace text that looks like a service's template syntax with sentinels."""
+    def swap(match: re.Match) -> str:
+        if on_found:
+            on_found(match)
+        return _encode(LITERAL_NAME, match.group(0))
+    return LITERAL.sub(swap, text)
 
 
 def decode(sentinel_hex: str) -> tuple[str, str | None]:
@@ -99,7 +156,8 @@ def tag_for(platform: Platform, name: str, fallback: str | None, config) -> str 
     """The service's tag for one placeholder, or None when it has none."""
     if name == "first_name":
         if fallback is not None and platform.fallback:
-            return platform.fallback.format(fallback=fallback)
+            # Not str.format: the tags' own braces ({{ }}, {$ }) would be eaten.
+            return platform.fallback.replace("{fallback}", fallback)
         tag = platform.tags.get(name)
         return tag if tag is not None else fallback
     tag = platform.tags.get(name)
@@ -109,16 +167,110 @@ def tag_for(platform: Platform, name: str, fallback: str | None, config) -> str 
     return tag
 
 
-def finalize(text: str, platform: Platform, config) -> tuple[str, list[str]]:
+def literal_for(platform: Platform, text: str) -> str:
+    """Text that looked like template syntax, as this service must receive it."""
+    if not evaluated(platform, text) or not platform.escape:
+        return text
+    before, after = platform.escape
+    # An escape can't hold its own closing marker; such text is left as it was.
+    return text if after.strip("}") in text else before + text + after
+
+
+def evaluated(platform: Platform, text: str) -> bool:
+    return any(opener in text for opener in platform.evaluates)
+
+
+def finalize(text: str, platform: Platform, config, html_part: bool = False) -> tuple[str, list[str]]:
     """Write the service's tags in place of sentinels; return the names it lacks."""
     missing: list[str] = []
 
     def swap(match: re.Match) -> str:
         name, fallback = decode(match.group(1))
+        if name == LITERAL_NAME:
+            out = literal_for(platform, fallback or "")
+            return html.escape(out, quote=True) if html_part else out
         tag = tag_for(platform, name, fallback, config)
         if tag is None:
             if name not in missing:
                 missing.append(name)
-            return f"[[{name}]]"
+            # A first name nobody can fill is better blank than a visible [[...]].
+            return "" if name == "first_name" else f"[[{name}]]"
+        if html_part and platform.tags.get(name) is None:
+            return html.escape(tag, quote=True)   # a configured URL is data, not a tag
         return tag
     return SENTINEL.sub(swap, text), missing
+
+
+def missing_required(platform: Platform, parts: dict[str, str]) -> list[tuple[str, str]]:
+    """(part, tag) pairs the service requires but the finished parts lack."""
+    lacking = []
+    for part, names in platform.required.items():
+        for name in names:
+            tag = platform.tags[name]
+            if tag and tag not in parts.get(part, ""):
+                lacking.append((part, tag))
+    return lacking
+
+
+def locate_in_templates(name: str, folders: list[Path]) -> tuple[str, int | None]:
+    """The first template (user's before the theme's) that uses [[name]], and its line."""
+    probe = re.compile(r"\[\[\s*" + re.escape(name) + r"\b")
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file() or path.suffix not in (".mjml", ".html", ".txt"):
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError):
+                continue
+            found = probe.search(text)
+            if found:
+                return str(path), text.count("\n", 0, found.start()) + 1
+    return "templates", None
+
+
+def protect_issue(body: str, issue, config, problems) -> str:
+    """Sentinels for an issue body's placeholders and template-like text.
+
+    Errors and warnings carry the issue file and line.
+    """
+    from .errors import IssueError
+
+    platform = get_platform(config.platform)
+
+    def line(match: re.Match) -> int:
+        return issue.body_line + body.count("\n", 0, match.start())
+
+    def unknown(match: re.Match) -> None:
+        raise IssueError(issue.display, line(match), f"unknown placeholder {match.group(0)}; "
+                         "use one of: " + ", ".join(f"[[{n}]]" for n in NAMES))
+
+    def found(match: re.Match, name: str, fallback: str | None) -> None:
+        if fallback and UNSAFE_FALLBACK.search(fallback):
+            raise IssueError(issue.display, line(match), f"the fallback in {match.group(0)} "
+                             "can't contain quotes, brackets, braces or * | % $ \\ ` < > &")
+        if tag_for(platform, name, fallback, config) is not None:
+            return
+        if platform.strict:
+            raise IssueError(issue.display, line(match), f"{platform.name} has no tag for "
+                             f"{match.group(0)}; set {name} in newsletter.toml or remove it")
+        if name != "first_name" or fallback is None:
+            problems.warn(issue.display, line(match), "platform-tag",
+                          f"platform '{platform.name}' has no tag for {match.group(0)}; "
+                          f"set {name} in newsletter.toml or choose a platform")
+
+    def literal(match: re.Match) -> None:
+        text = match.group(0)
+        if not evaluated(platform, text):
+            return
+        if literal_for(platform, text) != text:
+            note = f"escaped with {platform.escape[0]}...{platform.escape[1]}"
+        else:
+            note = "it documents no escape; reword it or the service will try to fill it in"
+        problems.warn(issue.display, line(match), "template-syntax",
+                      f"{text!r} looks like {platform.name}'s template syntax; {note}")
+
+    body = protect(body, on_unknown=unknown, on_found=found)
+    return guard_literals(body, on_found=literal)

@@ -68,6 +68,13 @@ def runs(blocks) -> list[Run]:
     return out
 
 
+# After the preheader, inboxes show the body's first words in the preview
+# line. Invisible, non-collapsing characters fill that space instead: a
+# combining grapheme joiner, a zero-width non-joiner and a no-break space,
+# as numeric references because mjml-python parses the template as XML.
+PREHEADER_PADDING = Markup("&#847;&#8204;&#160;" * 90)
+
+
 def format_date(value) -> str:
     day = value.date() if isinstance(value, dt.datetime) else value
     return f"{day:%B} {day.day}, {day.year}"
@@ -103,6 +110,7 @@ def view(content: Content, config: Config) -> dict:
         "title": content.title,
         "subject": content.subject,
         "preheader": content.preheader,
+        "preheader_padding": PREHEADER_PADDING if content.preheader else "",
         "date_text": format_date(content.date),
         "event": event,
         "sections": content.sections,

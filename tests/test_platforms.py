@@ -1,0 +1,296 @@
+"""Every profile's merge tags come out byte-exact in both parts.
+
+The matrix is profile x part x position: a placeholder in a link's href, in
+running text, and behind an action card's button. Lines are long so that
+72-column wrapping would split any tag that contains spaces.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from email.message import EmailMessage
+
+import pytest
+
+from newsletter import platforms
+from newsletter.cli import main
+from newsletter.config import load_config
+
+from conftest import write_issue
+
+PROFILES = sorted(platforms.PROFILES)
+PARTS = ("html", "text")
+POSITIONS = ("href", "text", "button")
+
+FILLER = "and this sentence keeps going well past the width of a plain text line so it wraps"
+MATRIX_ISSUE = f"""---
+title: Placeholder matrix
+date: 2026-02-02
+preheader: Testing every merge tag position.
+---
+
+Dear [[first_name|friend]], {FILLER}, then [[unsubscribe_url]] sits mid-text {FILLER}
+and [[view_online_url]] too, {FILLER}.
+
+You can [leave the list whenever you like]([[unsubscribe_url]]) {FILLER}, or
+[read this issue in a browser]([[view_online_url]]) {FILLER}.
+
+* Tell your neighbours about the cleanup on Saturday {FILLER}, then unsubscribe
+  [HERE]([[unsubscribe_url]]).
+* Share the issue with a friend who missed it {FILLER}, then view it
+  [HERE]([[view_online_url]]).
+"""
+CONFIG = ('org_name = "Test Group"\npostal_address = "1 Test St, Testville"\n'
+          'unsubscribe_url = "https://example.org/unsub?list=1&x=y"\n'
+          'view_online_url = "https://example.org/online/issue 1"\n')
+
+
+def expected(profile: str, name: str, fallback: str | None = None) -> str:
+    config = load_config(None, view_online_url="https://example.org/online/issue 1",
+                         unsubscribe_url="https://example.org/unsub?list=1&x=y")
+    return platforms.tag_for(platforms.PROFILES[profile], name, fallback, config)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Build the matrix issue once per profile: {profile: (html, text)}."""
+    from click.testing import CliRunner
+    import os
+
+    root = tmp_path_factory.mktemp("matrix")
+    (root / "issues").mkdir()
+    (root / "newsletter.toml").write_text(CONFIG)
+    write_issue(root, "2026-02-02-matrix.md", MATRIX_ISSUE)
+    out = {}
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        for profile in PROFILES:
+            result = CliRunner().invoke(main, ["build", "--platform", profile, "-o", f"out-{profile}"])
+            assert result.exit_code == 0, (profile, result.output)
+            folder = root / f"out-{profile}" / "2026-02-02-matrix"
+            out[profile] = ((folder / "email.html").read_text(), (folder / "email.txt").read_text())
+    finally:
+        os.chdir(old)
+    return out
+
+
+def attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;")
+
+
+@pytest.mark.parametrize("position", POSITIONS)
+@pytest.mark.parametrize("part", PARTS)
+@pytest.mark.parametrize("profile", PROFILES)
+def test_tags_survive(built, profile, part, position):
+    html, text = built[profile]
+    out = html if part == "html" else text
+    unsub, online = expected(profile, "unsubscribe_url"), expected(profile, "view_online_url")
+    assert "PHQ" not in out and "[[" not in out
+    if position == "text":
+        first = expected(profile, "first_name", "friend")
+        for tag in (first, unsub, online):
+            shown = attr(tag) if part == "html" and tag.startswith("http") else tag
+            assert shown in out, (profile, part, tag)
+        return
+    for tag in (unsub, online):
+        if part == "html":
+            # Link in the text, or the card's button: the attribute is exact.
+            # premailer must not have rewritten it (no %20, no base_url prefix).
+            count = out.count(f'href="{attr(tag)}"')
+            assert count >= (2 if position == "button" else 1), (profile, tag, count)
+        elif position == "href":
+            assert re.search(r"^\[\d+\] " + re.escape(tag) + "$", out, re.M), (profile, tag)
+        else:
+            assert re.search(r"^ {3}> .+: " + re.escape(tag) + "$", out, re.M), (profile, tag)
+    assert "%20Unsubscribe" not in out and "{{%20" not in out
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_multipart_round_trip(built, profile):
+    """Assembled as a real multipart/alternative message, parsed back."""
+    html, text = built[profile]
+    msg = EmailMessage()
+    msg["Subject"] = "Placeholder matrix"
+    msg["From"] = "news@example.org"
+    msg["To"] = "reader@example.org"
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    parsed = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
+    plain = parsed.get_body(("plain",)).get_content()
+    rich = parsed.get_body(("html",)).get_content()
+    unsub = expected(profile, "unsubscribe_url")
+    first = expected(profile, "first_name", "friend")
+    assert unsub in plain and first in plain
+    assert f'href="{attr(unsub)}"' in rich and first in rich
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_seed_builds_with_unsubscribe_tag(runner, workspace, seed, profile):
+    out = workspace / f"out-{profile}"
+    result = runner.invoke(main, ["build", str(seed), "--platform", profile, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    folder = out / seed.stem
+    html, text = (folder / "email.html").read_text(), (folder / "email.txt").read_text()
+    tag = expected(profile, "unsubscribe_url")
+    if profile == "generic":
+        tag = "https://example.org/unsub"   # the workspace's configured URL
+    assert f'href="{attr(tag)}"' in html
+    assert f"Unsubscribe: {tag}" in text
+    assert "KB of 85 KB budget" in result.output
+
+
+FOOTER_WITHOUT_UNSUB = """    <mj-section><mj-column><mj-text>{{ config.org_name }}</mj-text></mj-column></mj-section>
+"""
+SHORT_ISSUE = """---
+title: Short one
+date: 2026-03-03
+---
+
+Hello [[first_name|neighbour]], the park cleanup is on Saturday.
+"""
+
+
+@pytest.mark.parametrize("profile", ["mailchimp", "buttondown"])
+def test_missing_unsubscribe_fails(runner, workspace, profile):
+    (workspace / "templates" / "partials").mkdir(parents=True)
+    (workspace / "templates" / "partials" / "footer.mjml").write_text(FOOTER_WITHOUT_UNSUB)
+    write_issue(workspace, "2026-03-03-short.md", SHORT_ISSUE)
+    result = runner.invoke(main, ["build", "--platform", profile])
+    assert result.exit_code == 1
+    tag = platforms.PROFILES[profile].tags["unsubscribe_url"]
+    assert f"{profile} refuses to send without {tag} in the html part" in result.output
+    assert "--allow-missing-unsubscribe" in result.output
+    assert not (workspace / "build" / "2026-03-03-short").exists()
+
+    allowed = runner.invoke(main, ["build", "--platform", profile, "--allow-missing-unsubscribe"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "warning" in allowed.output and "required-tag" in allowed.output
+    assert (workspace / "build" / "2026-03-03-short" / "email.html").exists()
+
+
+def test_other_platforms_do_not_require_the_tag(runner, workspace):
+    (workspace / "templates" / "partials").mkdir(parents=True)
+    (workspace / "templates" / "partials" / "footer.mjml").write_text(FOOTER_WITHOUT_UNSUB)
+    write_issue(workspace, "2026-03-03-short.md", SHORT_ISSUE)
+    result = runner.invoke(main, ["build", "--platform", "listmonk"])
+    assert result.exit_code == 0, result.output
+
+
+def test_inexpressible_placeholder_in_issue_is_an_error_with_line(runner, workspace):
+    write_issue(workspace, "2026-03-03-short.md",
+                SHORT_ISSUE + "\nSee it online: [[view_online_url]]\n")
+    result = runner.invoke(main, ["build", "--platform", "kit"])
+    assert result.exit_code == 1
+    assert "issues/2026-03-03-short.md:8: error: kit has no tag for [[view_online_url]]" \
+        in result.output
+
+
+def test_inexpressible_placeholder_in_template_is_an_error_with_line(runner, workspace):
+    (workspace / "templates" / "partials").mkdir(parents=True)
+    footer = workspace / "templates" / "partials" / "footer.mjml"
+    footer.write_text("    <mj-section><mj-column><mj-text>\n"
+                      '      <a href="[[unsubscribe_url]]">Leave</a>\n'
+                      '      <a href="[[view_online_url]]">Online</a>\n'
+                      "    </mj-text></mj-column></mj-section>\n")
+    write_issue(workspace, "2026-03-03-short.md", SHORT_ISSUE)
+    result = runner.invoke(main, ["build", "--platform", "kit"])
+    assert result.exit_code == 1
+    assert "templates/partials/footer.mjml:3: error: kit has no tag for [[view_online_url]]" \
+        in result.output
+    with (workspace / "newsletter.toml").open("a") as fh:
+        fh.write('view_online_url = "https://example.org/archive"\n')
+    configured = runner.invoke(main, ["build", "--platform", "kit"])
+    assert configured.exit_code == 0, configured.output
+    html = (workspace / "build" / "2026-03-03-short" / "email.html").read_text()
+    assert 'href="https://example.org/archive"' in html
+
+
+def test_generic_without_urls_warns(runner, workspace):
+    (workspace / "newsletter.toml").write_text('postal_address = "1 Test St"\n')
+    write_issue(workspace, "2026-03-03-short.md", SHORT_ISSUE)
+    result = runner.invoke(main, ["build", "--platform", "generic"])
+    assert result.exit_code == 0, result.output
+    assert "footer.mjml" in result.output and "no tag for [[unsubscribe_url]]" in result.output
+    text = (workspace / "build" / "2026-03-03-short" / "email.txt").read_text()
+    assert "Hello neighbour," in text
+
+
+def test_missing_postal_address_warns(runner, workspace):
+    (workspace / "newsletter.toml").write_text('unsubscribe_url = "https://example.org/u"\n')
+    write_issue(workspace, "2026-03-03-short.md", SHORT_ISSUE)
+    result = runner.invoke(main, ["build", "--platform", "mailchimp"])
+    assert result.exit_code == 0, result.output
+    assert "postal_address" in result.output and "[postal-address]" in result.output
+
+
+def test_unknown_placeholder_is_an_error_with_line(runner, workspace):
+    write_issue(workspace, "2026-03-03-short.md", SHORT_ISSUE + "\nBye [[last_name]].\n")
+    result = runner.invoke(main, ["build", "--platform", "sendy"])
+    assert result.exit_code == 1
+    assert "issues/2026-03-03-short.md:8: error: unknown placeholder [[last_name]]" in result.output
+
+
+def test_table_emphasis_is_not_mistaken_for_a_merge_tag(runner, workspace):
+    write_issue(workspace, "2026-03-03-short.md",
+                SHORT_ISSUE + "\n| a | b |\n|---|---|\n| *x*|*y* |\n")
+    result = runner.invoke(main, ["build", "--platform", "mailchimp"])
+    assert result.exit_code == 0 and "template-syntax" not in result.output, result.output
+    html = (workspace / "build" / "2026-03-03-short" / "email.html").read_text()
+    assert "<em>x</em>" in html and "<em>y</em>" in html
+
+
+def test_unsafe_fallback_is_an_error(runner, workspace):
+    write_issue(workspace, "2026-03-03-short.md",
+                SHORT_ISSUE.replace("[[first_name|neighbour]]", '[[first_name|dear "friend"]]'))
+    result = runner.invoke(main, ["build", "--platform", "brevo"])
+    assert result.exit_code == 1
+    assert "issues/2026-03-03-short.md:6:" in result.output and "fallback" in result.output
+
+
+LITERAL_ISSUE = """---
+title: Literal braces
+date: 2026-03-04
+---
+
+Our template club meets Friday; bring your {{ favourite_tag }} examples and a
+*|FNAME|* story.
+"""
+
+
+@pytest.mark.parametrize("profile,shown,warned", [
+    ("kit", "{% raw %}{{ favourite_tag }}{% endraw %}", ("{{ favourite_tag }}", 6)),
+    ("buttondown", "{% verbatim %}{{ favourite_tag }}{% endverbatim %}", ("{{ favourite_tag }}", 6)),
+    ("listmonk", "{{`{{ favourite_tag }}`}}", ("{{ favourite_tag }}", 6)),
+    ("brevo", "{{ favourite_tag }}", ("{{ favourite_tag }}", 6)),
+    ("mailchimp", "*|FNAME|*", ("*|FNAME|*", 7)),
+    ("sendy", "{{ favourite_tag }}", None),
+])
+def test_literal_template_syntax(runner, workspace, profile, shown, warned):
+    write_issue(workspace, "2026-03-04-literal.md", LITERAL_ISSUE)
+    result = runner.invoke(main, ["build", "--platform", profile])
+    assert result.exit_code == 0, result.output
+    folder = workspace / "build" / "2026-03-04-literal"
+    text = (folder / "email.txt").read_text()
+    html = (folder / "email.html").read_text()
+    assert shown in text and shown in html
+    if warned:
+        literal, line = warned
+        assert f"issues/2026-03-04-literal.md:{line}: warning: {literal!r}" in result.output
+        assert "[template-syntax]" in result.output
+    else:
+        assert "template-syntax" not in result.output
+
+
+def test_preheader_is_padded_and_survives_premailer(runner, workspace):
+    write_issue(workspace, "2026-03-03-short.md", SHORT_ISSUE.replace(
+        "date: 2026-03-03\n", "date: 2026-03-03\npreheader: Cleanup Saturday.\n"))
+    result = runner.invoke(main, ["build", "--platform", "mailchimp"])
+    assert result.exit_code == 0, result.output
+    html = (workspace / "build" / "2026-03-03-short" / "email.html").read_text()
+    hidden = re.search(r'<div style="display:none;[^"]*">(.*?)</div>', html, re.S).group(1)
+    assert hidden.startswith("Cleanup Saturday.")
+    padding = hidden[len("Cleanup Saturday."):]
+    assert padding == "\u034f\u200c\u00a0" * 90
+    assert "park cleanup" not in hidden
