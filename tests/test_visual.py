@@ -368,3 +368,17 @@ def test_checks_catch_a_bad_email(tmp_path, measure, scheme):
     small = next(t for t in data["texts"] if t["text"] == "Small grey text")
     fg, bg = composite(small["color"], small["layers"])
     assert contrast(fg, bg) < MIN_CONTRAST
+
+
+def test_pixel_diff_finds_the_changed_box(tmp_path):
+    a = Image.new("RGB", (100, 50), "white")
+    b = a.copy()
+    b.paste((0, 0, 0), (10, 20, 30, 25))            # 20 x 5 px changed
+    c = Image.new("RGB", (100, 60), "white")         # 10 px taller
+    for name, img in (("a", a), ("b", b), ("c", c)):
+        img.save(tmp_path / f"{name}.png")
+    assert diff_percent(tmp_path / "a.png", tmp_path / "a.png", tmp_path / "d.png") == (0, None)
+    percent, box = diff_percent(tmp_path / "a.png", tmp_path / "b.png", tmp_path / "d.png")
+    assert percent == pytest.approx(2.0) and box == (10, 20, 30, 25)
+    percent, box = diff_percent(tmp_path / "a.png", tmp_path / "c.png", tmp_path / "d.png")
+    assert box == (0, 50, 100, 60)
