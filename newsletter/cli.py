@@ -37,10 +37,16 @@ def main() -> None:
 @click.option("--strict", is_flag=True, default=None, help="Treat warnings as errors.")
 @click.option("--allow-missing-unsubscribe", is_flag=True, default=False,
               help="Build even when the platform's required unsubscribe tag is missing.")
+@click.option("--screenshots", is_flag=True, default=False,
+              help="Also save phone and desktop PNGs beside email.html (needs Chromium).")
 def build(paths, config_path, output_dir, platform, site_url, strict,
-          allow_missing_unsubscribe) -> None:
+          allow_missing_unsubscribe, screenshots) -> None:
     """Build PATHS (default: the newest issue in issues/) into build/<issue>/."""
     from .build import build as run_build
+
+    if screenshots:   # fail before building, not after
+        from .screenshots import require_chromium
+        require_chromium()
 
     problems = Problems()
     config = load_config(config_path, problems, output_dir=output_dir, platform=platform,
@@ -51,6 +57,10 @@ def build(paths, config_path, output_dir, platform, site_url, strict,
     for email, folder in result.built:
         click.echo(f"built {display_path(folder)}/email.html ({email.size / 1024:.1f} KB of "
                    f"{config.size_budget_kb} KB budget), email.txt, email.mjml")
+    if screenshots and result.built:
+        from .screenshots import write_screenshots
+        for path in write_screenshots([folder for _, folder in result.built]):
+            click.echo(f"wrote {display_path(path)}")
     if result.failed:
         raise NewsletterError(f"{len(result.failed)} of {len(result.failed) + len(result.built)} "
                               f"issue(s) failed: " + ", ".join(result.failed))
