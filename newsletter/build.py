@@ -123,6 +123,8 @@ def build_issue(path: Path, config: Config, problems: Problems) -> tuple[Email, 
     issue = read_issue(path)
     content = build_content(issue, config, problems)
     email = make_email(content, config, problems)
+    from .checks import run_checks   # checks reads Email, so import it late
+    problems[:] = run_checks(issue, content, email, config, problems)
     folder = config.output_path / issue.stem
     if not problems.errors:
         write_atomically(folder, output_files(email))

@@ -72,7 +72,7 @@ class Config:
 
 
 KNOWN_KEYS = {f.name for f in dataclasses.fields(Config)} - {"root", "source"}
-TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": None, "check": None}
+TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": None, "check": {"ignore"}}
 
 
 def _key_line(text: str, key: str) -> int | None:
@@ -144,11 +144,24 @@ def load_config(path: str | Path | None = None, problems: Problems | None = None
     elif explicit:
         raise IssueError(path, None, "config file not found")
 
+    _check_ignore(values.get("check", {}), text, path, problems)
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["colors"] = {**DEFAULT_COLORS, **values.get("colors", {})}
     config = Config(root=root, source=str(path) if path.is_file() else None, **values)
     _validate(config, text, path)
     return config
+
+
+def _check_ignore(check: dict, text: str, path: Path, problems: Problems) -> None:
+    """[check] ignore = ["link-text", "leftover-*"]: check ids, each known."""
+    from .checks import unknown_id   # checks imports the whole pipeline
+    ignore = check.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
+        raise IssueError(path, _key_line(text, "ignore"),
+                         '[check] ignore must be a list of check ids, like ["link-text"]')
+    for id in ignore:
+        if unknown_id(id):
+            problems.warn(path, _key_line(text, "ignore"), "config-key", f"[check] {unknown_id(id)}")
 
 
 def _validate(config: Config, text: str, path: Path) -> None:
