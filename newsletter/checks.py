@@ -26,38 +26,14 @@ from .markup import Element, links, text_of, walk
 
 EMAIL_WIDTH = 600
 
-# Every id a problem can carry, with its level and an example, for the README
-# and for validating `ignore` lists. The first group is emitted by the build.
-IDS = {
-    "input": ("error", "the file can't be read: not UTF-8, bad YAML, no date"),
-    "config-key": ("warning", "newsletter.toml: unknown key 'site_ur'; did you mean 'site_url'?"),
-    "markup": ("warning", "<iframe> can't play in email; replaced by a link"),
-    "link-scheme": ("warning", "link 'example.org' has no scheme; using https://example.org"),
-    "relative-link": ("warning", "relative image '/uploads/a.jpg' can't work in email; set site_url"),
-    "event-date": ("warning", "cannot read event-start-date 'next Tuesday'"),
-    "front-matter-type": ("warning", "Location should be one line of text, not a YAML block"),
-    "platform-tag": ("warning", "platform 'generic' has no tag for [[unsubscribe_url]]"),
-    "size": ("warning", "HTML is 90.1 KB, over the 85 KB budget (error over Gmail's 102 KB clip)"),
-    "link-text": ("warning", 'link text "HERE" says nothing about where it goes'),
-    "http-link": ("warning", "http://example.org/ uses http://; most sites serve https://"),
-    "link-mailto": ("warning", "'mailto://info@example.org' is not a valid mailto: link"),
-    "link-broken": ("warning", "a link's address is split across lines 12-13"),
-    "link-space": ("warning", "address 'https://example.org/a b' contains a space"),
-    "link-paren": ("warning", "address 'https://example.org/a_(b' has an unbalanced '('"),
-    "link-duplicate": ("info", "https://example.org/donate is linked 3 times (lines 8, 14, 30)"),
-    "image-alt": ("warning", "image 'cart.jpg' has no alt text"),
-    "image-size": ("warning", "image is 1200px wide; the email is 600px"),
-    "event-past": ("warning", "the event ended July 20, before the issue date July 28"),
-    "date-past": ("info", "'July 24' is before the issue date (July 28)"),
-    "leftover-liquid": ("warning", "Liquid tag '{% include x.html %}' will show as text"),
-    "leftover-todo": ("warning", "'TODO' left in the text"),
-    "leftover-heading": ("warning", "empty heading"),
-    "leftover-item": ("warning", "empty list item"),
-    "subject-length": ("warning", "subject is 94 characters; inboxes show about 78"),
-    "preheader": ("info", "no preheader; the inbox preview shows the first line"),
-    "front-matter-key": ("warning", "unknown key 'event-start-dat'; did you mean 'event-start-date'?"),
-    "platform": ("warning", "mailchimp needs an unsubscribe link (*|UNSUB|*)"),
-}
+# Every id a problem can carry, for checking `ignore` lists; the README
+# lists each with its level and an example. The build itself emits the first.
+IDS = ("input", "config-key", "markup", "link-scheme", "relative-link", "event-date",
+       "front-matter-type", "platform-tag", "size",
+       "link-text", "http-link", "link-mailto", "link-broken", "link-space", "link-paren",
+       "link-duplicate", "image-alt", "image-size", "event-past", "date-past",
+       "leftover-liquid", "leftover-todo", "leftover-heading", "leftover-item",
+       "subject-length", "preheader", "front-matter-key", "platform")
 
 KNOWN_KEYS = {"title", "subject", "date", "preheader", "description", "published", "layout",
               "permalink", "categories", "category", "tags", "author", "position", "check",
@@ -360,7 +336,8 @@ def subject(ctx: Ctx) -> None:
     length = len(issue.subject)
     if length < 10:
         ctx.add("warning", line, "subject-length",
-                f"subject is {length} characters; a few more words tell readers why to open it")
+                f"subject is {length} character{'' if length == 1 else 's'}; "
+                "a few more words tell readers why to open it")
     elif length > 78:
         ctx.add("warning", line, "subject-length",
                 f"subject is {length} characters; most inboxes cut it off near 78")
@@ -446,11 +423,11 @@ def run_checks(issue: Issue, content: Content | None, email, config: Config,
     """The build's findings plus every check's, less silenced ones, by line."""
     found = found if found is not None else (content.problems if content else Problems())
     ctx = Ctx(issue, content, email, config, Problems(found))
-    for check in ISSUE_CHECKS + (CONTENT_CHECKS if content is not None else []):
-        check(ctx)
-    check = issue.meta.get("check")
+    for run in ISSUE_CHECKS + (CONTENT_CHECKS if content is not None else []):
+        run(ctx)
+    own = issue.meta.get("check")
     ignored = _ignore_list(config.check.get("ignore")) + \
-        _ignore_list(check.get("ignore") if isinstance(check, dict) else None)
+        _ignore_list(own.get("ignore") if isinstance(own, dict) else None)
     out, seen = Problems(), set()
     for problem in sorted(ctx.found, key=lambda p: (p.path != issue.display, p.line or 0)):
         silenced = problem.level != "error" and problem.path == issue.display and \

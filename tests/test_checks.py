@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from newsletter import build as build_module
 from newsletter.checks import IDS, check_file, check_paths, summary
@@ -280,3 +281,13 @@ def test_corpus_run(corpus, capsys):
     for id in ("link-text", "http-link", "relative-link", "leftover-liquid", "event-past",
                "image-alt", "markup"):
         assert counts[id] > 0, id
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.text(alphabet=st.sampled_from(list("[]()<>{}%#*-_:/@. \nahTODOJuly 24xX!`|=\"'")),
+                    max_size=200))
+def test_any_body_gives_problems_not_a_traceback(config, workspace, body):
+    path = write_issue(workspace, "2026-05-04-fuzz.md",
+                       "---\ntitle: Fuzzed issue body\ndate: 2026-08-01\n---\n" + body)
+    for problem in check_file(path, config):
+        assert problem.id in IDS and problem.level in ("error", "warning", "info")
