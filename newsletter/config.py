@@ -154,11 +154,13 @@ def load_config(path: str | Path | None = None, problems: Problems | None = None
 
 def _check_ignore(check: dict, text: str, path: Path, problems: Problems) -> None:
     """[check] ignore = ["link-text", "leftover-*"]: check ids, each known."""
-    from .checks import unknown_id   # checks imports the whole pipeline
     ignore = check.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
         raise IssueError(path, _key_line(text, "ignore"),
                          '[check] ignore must be a list of check ids, like ["link-text"]')
+    if not ignore:
+        return
+    from .checks import unknown_id   # checks imports the whole pipeline; only when needed
     for id in ignore:
         if unknown_id(id):
             problems.warn(path, _key_line(text, "ignore"), "config-key", f"[check] {unknown_id(id)}")
