@@ -165,6 +165,8 @@ def build_issue(path: Path, config: Config, problems: Problems,
     content = build_content(issue, config, problems)
     links.apply_utm(content, config, issue.stem)
     email = make_email(content, config, problems, allow_missing_unsubscribe)
+    from .checks import run_checks   # checks reads Email, so import it late
+    problems[:] = run_checks(issue, content, email, config, problems)
     folder = config.output_path / issue.stem
     if not problems.errors:
         write_atomically(folder, output_files(email))

@@ -43,6 +43,7 @@ def build(paths, config_path, output_dir, platform, site_url, strict,
           allow_missing_unsubscribe, screenshots) -> None:
     """Build PATHS (default: the newest issue in issues/) into build/<issue>/."""
     from .build import build as run_build
+    from .checks import summary
 
     if screenshots:   # fail before building, not after
         from .screenshots import require_chromium
@@ -54,6 +55,7 @@ def build(paths, config_path, output_dir, platform, site_url, strict,
     result = run_build(list(paths), config, problems,
                        allow_missing_unsubscribe=allow_missing_unsubscribe)
     report(result.problems)
+    click.echo(summary(result.problems, len(result.built) + len(result.failed)), err=True)
     for email, folder in result.built:
         click.echo(f"built {display_path(folder)}/email.html ({email.size / 1024:.1f} KB of "
                    f"{config.size_budget_kb} KB budget), email.txt, email.mjml")
@@ -122,3 +124,35 @@ def send(path, config_path, to, sender, smtp_host, smtp_port, security, platform
                      security=security, **{"from": sender})
     report(problems)
     click.echo(f"sent \"{msg['Subject']}\" to {msg['To']}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@config_option
+@click.option("--platform", default=None, help="Mailing service whose merge tags to check.")
+@click.option("--site-url", default=None, help="Base URL for relative links such as /uploads/x.jpg.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              help="json: a JSON array of problems on stdout, for CI.")
+def check(paths, config_path, platform, site_url, strict, fmt) -> None:
+    """Check PATHS (default: every issue in issues/) and list every problem."""
+    import json
+
+    from .checks import check_paths, summary
+
+    problems = Problems()
+    config = load_config(config_path, problems, platform=platform, site_url=site_url)
+    if not paths and not config.issues_path.is_dir():
+        raise NewsletterError(f"no {config.issues_dir}/ folder here; name the files to check")
+    found, files = check_paths(list(paths), config)
+    problems.extend(found)
+    if fmt == "json":
+        click.echo(json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False))
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+    click.echo(summary(problems, files), err=fmt == "json")
+    if problems.errors:
+        raise NewsletterError(f"{len(problems.errors)} error(s) found")
+    if strict and problems.warnings:
+        raise NewsletterError(f"{len(problems.warnings)} warning(s) and --strict is on")

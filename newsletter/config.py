@@ -74,7 +74,7 @@ class Config:
 
 KNOWN_KEYS = {f.name for f in dataclasses.fields(Config)} - {"root", "source"}
 UTM_KEYS = {"source", "medium", "campaign", "term", "content"}
-TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": UTM_KEYS, "check": None,
+TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": UTM_KEYS, "check": {"ignore"},
               "smtp": {"host", "port", "security", "from", "user"}}
 
 
@@ -147,11 +147,26 @@ def load_config(path: str | Path | None = None, problems: Problems | None = None
     elif explicit:
         raise IssueError(path, None, "config file not found")
 
+    _check_ignore(values.get("check", {}), text, path, problems)
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["colors"] = {**DEFAULT_COLORS, **values.get("colors", {})}
     config = Config(root=root, source=str(path) if path.is_file() else None, **values)
     _validate(config, text, path)
     return config
+
+
+def _check_ignore(check: dict, text: str, path: Path, problems: Problems) -> None:
+    """[check] ignore = ["link-text", "leftover-*"]: check ids, each known."""
+    ignore = check.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
+        raise IssueError(path, _key_line(text, "ignore"),
+                         '[check] ignore must be a list of check ids, like ["link-text"]')
+    if not ignore:
+        return
+    from .checks import unknown_id   # checks imports the whole pipeline; only when needed
+    for id in ignore:
+        if unknown_id(id):
+            problems.warn(path, _key_line(text, "ignore"), "config-key", f"[check] {unknown_id(id)}")
 
 
 def _validate(config: Config, text: str, path: Path) -> None:

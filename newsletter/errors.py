@@ -5,9 +5,22 @@ together, like MkDocs' (errors, warnings) with --strict.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import click
+
+
+def display_path(path) -> str:
+    """A path as the user would type it: relative to where they are, if inside."""
+    text = str(path)
+    if not os.path.isabs(text):
+        return text
+    try:
+        rel = os.path.relpath(text)
+    except ValueError:   # another drive on Windows
+        return text
+    return text if rel.startswith("..") else rel
 
 
 class NewsletterError(click.ClickException):
@@ -20,7 +33,7 @@ class IssueError(NewsletterError):
     """A problem in one input file, reported as `path:line: message`."""
 
     def __init__(self, path, line: int | None, message: str):
-        self.path = str(path)
+        self.path = display_path(path)
         self.line = line
         self.detail = message
         where = f"{self.path}:{line}" if line else self.path
@@ -53,13 +66,13 @@ class Problems(list):
     """A list of Problem with helpers for the common cases."""
 
     def warn(self, path, line, id: str, message: str) -> None:
-        self.append(Problem(str(path), line, "warning", id, message))
+        self.append(Problem(display_path(path), line, "warning", id, message))
 
     def info(self, path, line, id: str, message: str) -> None:
-        self.append(Problem(str(path), line, "info", id, message))
+        self.append(Problem(display_path(path), line, "info", id, message))
 
     def error(self, path, line, id: str, message: str) -> None:
-        self.append(Problem(str(path), line, "error", id, message))
+        self.append(Problem(display_path(path), line, "error", id, message))
 
     @property
     def errors(self) -> list[Problem]:

@@ -7,7 +7,6 @@ exactly where it is wrong.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import IssueError, NewsletterError
+from .errors import IssueError, NewsletterError, display_path
 
 SUFFIXES = (".md", ".markdown")
 # Invisible characters that editors and web forms leave behind; they break
@@ -56,13 +55,6 @@ class Issue:
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
-
-
-def display_path(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:   # another drive on Windows
-        return str(path)
 
 
 def parse_date(value: Any) -> dt.date | dt.datetime | None:

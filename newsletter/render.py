@@ -7,6 +7,7 @@ email, each neutralised in `inline_css` and tested.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -31,9 +32,17 @@ def default_templates() -> Path:
 
 
 def template_env(config: Config) -> jinja2.Environment:
+    return _template_env(str(config.templates_path.resolve()))
+
+
+# One Environment per templates folder, so each template is compiled once
+# per run rather than once per issue (most of a batch's time otherwise);
+# FileSystemLoader still notices edited files.
+@functools.lru_cache(maxsize=16)
+def _template_env(templates_path: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(str(config.templates_path)),
+            jinja2.FileSystemLoader(templates_path),
             jinja2.FileSystemLoader(str(default_templates())),
         ]),
         autoescape=jinja2.select_autoescape(("html", "htm", "xml", "mjml")),

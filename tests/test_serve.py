@@ -89,5 +89,7 @@ def test_a_broken_issue_shows_its_error(server, browser, workspace):
     page = browser.new_page()
     page.goto(base + "/")
     write_issue(workspace, "2026-04-01-preview.md", "---\ntitle: [unclosed\n---\n")
-    page.wait_for_selector(".problems", timeout=15000)
-    assert "2026-04-01-preview.md:2" in page.inner_text(".problems")
+    page.wait_for_function(
+        "() => document.querySelector('.problems')?.textContent.includes('2026-04-01-preview.md:2')",
+        timeout=15000)
+    assert "error" in page.inner_text(".problems")

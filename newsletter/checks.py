@@ -1,0 +1,472 @@
+"""Preflight checks: what a reader would notice, found before the paste.
+
+Each check is one small function over the parsed issue, its Content and the
+built Email. It reports through `Ctx` with a stable id, a level and the file
+line, so a finding can be silenced by id. Everything is collected before
+anything is reported, and the build's own findings (markup, link-scheme,
+size, ...) are passed through rather than found twice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from . import build as build_module, platforms
+from .config import Config
+from .content import GENERIC_TEXT, Block, Content, Item, _first_words, build_content
+from .errors import IssueError, Problem, Problems
+from .events import EVENT_KEYS, norm_key
+from .issues import Issue, find_issue_files, read_issue
+from .markup import Element, links, text_of, walk
+
+EMAIL_WIDTH = 600
+
+# Every id a problem can carry, for checking `ignore` lists; the README
+# lists each with its level and an example. The build itself emits the first.
+IDS = ("input", "config-key", "markup", "link-scheme", "relative-link", "event-date",
+       "front-matter-type", "platform-tag", "size",
+       "link-text", "http-link", "link-mailto", "link-broken", "link-space", "link-paren",
+       "link-duplicate", "image-alt", "image-size", "event-past", "date-past",
+       "leftover-liquid", "leftover-todo", "leftover-heading", "leftover-item",
+       "subject-length", "preheader", "front-matter-key", "platform",
+       "postal-address", "required-tag", "template-syntax")
+
+KNOWN_KEYS = {"title", "subject", "date", "preheader", "description", "published", "layout",
+              "permalink", "categories", "category", "tags", "author", "position", "check",
+              "excerpt", "image", *EVENT_KEYS.values()}
+PLACEHOLDER_ALT = {"image", "img", "photo", "picture", "pic", "graphic", "alt", "alt text",
+                   "untitled", "placeholder", "screenshot", "screen shot"}
+FILE_NAME = re.compile(r"^[\w.%-]+\.(jpe?g|png|gif|webp|svg|bmp|tiff?)$|^(img|dsc|dscn|pxl)[_-]?\d+",
+                       re.I)
+SIZE_IN_NAME = re.compile(r"-(\d{3,5})x\d{3,5}\.\w+$")   # WordPress-style photo-1024x683.jpg
+BROKEN_LINK = re.compile(r"\]\(\s*<?(?:https?://|www\.)[^()\s<>]*\n[ \t]*[^()\s<>]+>?\)"
+                         r"|href\s*=\s*\"[^\"\n>]*\n[^\"\n>]*\"")
+MAILBOX = re.compile(r"^[^@\s/:]+@[\w-]+(\.[\w-]+)+$")   # looser than RFC 5322 on purpose
+SPACED_LINK = re.compile(r"\[[^\]\n]+\][ \t]+\((?:https?://|www\.|mailto:)[^)\s]*\)")
+DESTINATION = re.compile(r"\]\(\s*<?([^)>\n]*)|href\s*=\s*([\"'])(.*?)\2", re.I)
+LIQUID = re.compile(r"\{%-?\s*(.*?)\s*-?%\}|\{\{-?\s*(.*?)\s*-?\}\}")
+TODO = re.compile(r"\b(TODO|TK|XXX+|FIXME)\b|\b(?i:lorem ipsum)\b")
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+_MONTH = r"(%s|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?" % "|".join(MONTHS)
+DATE = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:|\d)"
+                  rf"(?:\s*(?:-|–|—|to|through|until)\s*(?:{_MONTH}\s+)?(\d{{1,2}})\b)?"
+                  r"(?:,?\s+(\d{4})\b)?")
+# Words that say a sentence looks back on purpose ("thanks to all who came").
+RECAP = re.compile(r"\b(was|were|held|happened|attended|came|joined|thanks?|recap|last|ago|"
+                   r"took place|did|had)\b", re.I)
+DATE_WINDOW = 60   # days: older dates are history, not a stale announcement
+
+
+@dataclass
+class Ctx:
+    issue: Issue
+    content: Content | None
+    email: object | None
+    config: Config
+    found: Problems = field(default_factory=Problems)
+
+    def __post_init__(self):
+        self.body = self.issue.body.split("\n")
+        self.text = _visible_lines(self.body)
+
+    def add(self, level: str, line, id: str, message: str) -> None:
+        self.found.append(Problem(self.issue.display, line, level, id, message))
+
+    def find(self, start: int, *needles: str) -> int:
+        """The first file line from `start` holding one of `needles`, else `start`."""
+        first = max(start - self.issue.body_line, 0)
+        for needle in needles:
+            if not needle:
+                continue
+            for i in range(first, min(first + 80, len(self.body))):
+                if needle in self.body[i]:
+                    return self.issue.body_line + i
+        return start
+
+
+def _visible_lines(lines: list[str]) -> list[str]:
+    """Body lines with fenced code and HTML comments blanked; readers see neither."""
+    text = re.sub(r"<!--.*?-->", lambda m: re.sub(r"[^\n]", " ", m.group()),
+                  "\n".join(lines), flags=re.S)
+    out, fenced = [], False
+    for line in text.split("\n"):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            out.append("")
+        else:
+            out.append("" if fenced else line)
+    return out
+
+
+def _places(blocks: list[Block]):
+    """(nodes, line, item) for every run of inline nodes, in reading order."""
+    for block in blocks:
+        yield block.nodes, block.line, None
+        for item in block.items:
+            yield item.nodes, item.line, item
+        for row in block.rows:
+            for cell in row:
+                yield cell, block.line, None
+        yield from _places(block.children)
+
+
+def _blocks(content: Content) -> list[Block]:
+    return [b for s in content.sections for b in ([s.heading] if s.heading else []) + s.blocks]
+
+
+def _all_blocks(blocks: list[Block]):
+    for block in blocks:
+        yield block
+        yield from _all_blocks(block.children)
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -- links -------------------------------------------------------------------
+
+def link_text(ctx: Ctx) -> None:
+    for nodes, line, item in _places(_blocks(ctx.content)):
+        for a in links(nodes):
+            text, href = _clean(text_of(a.children)), a.attrs["href"]
+            where = ctx.find(line, href, text)
+            if re.search(rf"src\s*=\s*[\"']?{re.escape(href)}", ctx.body[where - ctx.issue.body_line]
+                         if where >= ctx.issue.body_line else ""):
+                continue   # an embed the build turned into a link; reported as markup
+            # In an action card the button carries a descriptive label, so
+            # the vague inline link is a suggestion rather than a warning.
+            in_card = item is not None and item.button is not None \
+                and _clean(item.button.label).lower() not in GENERIC_TEXT
+            level = "info" if in_card else "warning"
+            hint = f"; its card's button reads \"{item.button.label}\"" if in_card else ""
+            words = " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+            if not text and not any(isinstance(n, Element) and n.tag == "img" for n in walk(a.children)):
+                ctx.add("warning", where, "link-text", f"link to {href} has no text")
+            elif words in GENERIC_TEXT:
+                ctx.add(level, where, "link-text", f'link text "{text}" says nothing about where it goes{hint}')
+            elif re.match(r"(https?://|www\.)\S+$", text) and (len(text) > 40 or re.search(r"[?=%]", text)):
+                ctx.add(level, where, "link-text",
+                        f'link text is a long bare URL ("{text[:40]}…"); say where it goes instead{hint}')
+
+
+def link_addresses(ctx: Ctx) -> None:
+    seen: dict[str, list[int]] = {}
+    for nodes, line, _ in _places(_blocks(ctx.content)):
+        for a in links(nodes):
+            href = a.attrs["href"]
+            where = ctx.find(line, href, _clean(text_of(a.children)))
+            if where not in seen.setdefault(href, []):
+                seen[href].append(where)
+    plain: dict[str, list[str]] = {}
+    for href, lines in seen.items():
+        parts = urlsplit(href)
+        if parts.scheme == "http" and not re.match(r"^(localhost|[\d.]+)(:\d+)?$", parts.netloc):
+            plain.setdefault(parts.netloc, []).append(href)
+        if href.count("(") != href.count(")"):
+            ctx.add("warning", lines[0], "link-paren", f"address {href!r} has an unbalanced '(' or ')'")
+        if parts.scheme in ("http", "https") and len(lines) > 1:
+            ctx.add("info", lines[0], "link-duplicate",
+                    f"{href} is linked {len(lines)} times (lines {', '.join(map(str, lines))})")
+    for host, hrefs in plain.items():   # one finding per site: the fix is the same
+        more = f" and {len(hrefs) - 1} more link(s) to {host}" if len(hrefs) > 1 else ""
+        ctx.add("warning", seen[hrefs[0]][0], "http-link", f"{hrefs[0]}{more} use{'' if more else 's'} http://; "
+                "most sites serve https://, and mail apps may flag plain http")
+    event = ctx.content.event
+    if event and event.rsvp:
+        line = ctx.issue.line_of(_event_key(ctx.issue, "rsvp"))
+        if event.rsvp.startswith("http://"):
+            ctx.add("warning", line, "http-link", f"{event.rsvp} uses http://; most sites serve https://")
+        if event.rsvp.startswith("mailto:") and not _good_mailto(event.rsvp):
+            ctx.add("warning", line, "link-mailto", f"{event.rsvp!r} is not a valid mailto: link")
+
+
+def _good_mailto(href: str) -> bool:
+    address = unquote(href[len("mailto:"):].split("?")[0]).strip()
+    return bool(address) and all(MAILBOX.match(a.strip()) for a in address.split(","))
+
+
+def link_source(ctx: Ctx) -> None:
+    """What only the source shows: the build joins, encodes or prints these."""
+    source = "\n".join(ctx.text)
+    for match in BROKEN_LINK.finditer(source):
+        line = ctx.issue.body_line + source.count("\n", 0, match.start())
+        ctx.add("warning", line, "link-broken",
+                f"a link's address is split across lines {line}-{line + match.group().count(chr(10))}; "
+                "put it on one line")
+    for i, text in enumerate(ctx.text):
+        line = ctx.issue.body_line + i
+        for match in SPACED_LINK.finditer(text):
+            ctx.add("warning", line, "link-broken", f"space between ] and ( in {match.group()[:60]!r}; "
+                    "Markdown shows it as text, not a link")
+        for match in DESTINATION.finditer(text):
+            dest = (match.group(1) if match.group(1) is not None else match.group(3)).strip()
+            scheme = re.match(r"(?i)mail\s*to\b\s*:?", dest)
+            if scheme and not (dest.lower().startswith("mailto:") and _good_mailto(dest)):
+                ctx.add("warning", line, "link-mailto",
+                        f"{dest[:60]!r} is not a valid mailto: link; write mailto:name@example.org")
+            elif re.match(r"(?i)(https?://|www\.)\S*\s+[^\s\"'(]", dest):
+                # `[text](a b)` is not a link at all to Markdown; `<a b>` is.
+                shown = " (the link shows as plain text)" if match.group(1) is not None \
+                    and not re.match(r"\]\(\s*<", match.group(0)) else ""
+                ctx.add("warning", line, "link-space", f"address {dest[:60]!r} contains a space{shown}")
+
+
+# -- images ------------------------------------------------------------------
+
+def images(ctx: Ctx) -> None:
+    for nodes, line, _ in _places(_blocks(ctx.content)):
+        for img in (el for el in walk(nodes) if el.tag == "img"):
+            src = img.attrs.get("src", "")
+            name = unquote(src.rstrip("/").rsplit("/", 1)[-1])
+            where = ctx.find(line, name, src)
+            alt = _clean(img.attrs.get("alt", ""))
+            stem = name.rsplit(".", 1)[0].lower()
+            if not alt:
+                ctx.add("warning", where, "image-alt", f"image {name!r} has no alt text; "
+                        "say what it shows for readers who can't see it")
+            elif alt.lower() in PLACEHOLDER_ALT or FILE_NAME.match(alt) \
+                    or (alt.lower() == stem and re.search(r"[-_\d]", alt)):
+                ctx.add("warning", where, "image-alt", f"alt text {alt!r} of image {name!r} is a "
+                        "placeholder or file name; say what the image shows")
+            width = img.attrs.get("width", "").removesuffix("px")
+            sized = SIZE_IN_NAME.search(name)
+            if width.isdigit() and int(width) > EMAIL_WIDTH:
+                ctx.add("warning", where, "image-size", f"image {name!r} is {width}px wide; the "
+                        f"email is {EMAIL_WIDTH}px, so some mail apps overflow or squeeze it")
+            elif sized and int(sized.group(1)) > 2 * EMAIL_WIDTH:
+                ctx.add("info", where, "image-size", f"image {name!r} is {sized.group(1)}px wide "
+                        f"(from its name); a {2 * EMAIL_WIDTH}px copy looks as sharp and loads faster")
+
+
+# -- dates -------------------------------------------------------------------
+
+def _issue_moment(ctx: Ctx) -> dt.datetime:
+    date = ctx.issue.date
+    if isinstance(date, dt.datetime):
+        return date if date.tzinfo else date.replace(tzinfo=ctx.config.tz)
+    return dt.datetime.combine(date, dt.time(), tzinfo=ctx.config.tz)
+
+
+def _event_key(issue: Issue, name: str) -> str:
+    wanted = EVENT_KEYS[name]
+    return next((k for k in issue.meta if norm_key(k) == wanted), wanted)
+
+
+def event_past(ctx: Ctx) -> None:
+    event = ctx.content.event
+    if event is None or event.last_moment is None:
+        return
+    if event.last_moment < _issue_moment(ctx):
+        key = _event_key(ctx.issue, "end" if event.end else "start")
+        last = event.end or event.start
+        last = last.astimezone(ctx.config.tz) if isinstance(last, dt.datetime) else last
+        ctx.add("warning", ctx.issue.line_of(key), "event-past",
+                f"the event ended {last:%B} {last.day}, {last.year}, before the issue date "
+                f"{ctx.issue.day:%B} {ctx.issue.day.day}: it was over when the issue went out")
+
+
+def date_past(ctx: Ctx) -> None:
+    today = ctx.issue.day
+    for i, text in enumerate(ctx.text):
+        for match in DATE.finditer(text):
+            # A range counts by its end: "July 24-26", "July 30 - August 2".
+            month = _month(match.group(3) or match.group(1))
+            day = int(match.group(4) or match.group(2))
+            year = int(match.group(5)) if match.group(5) else today.year
+            try:
+                when = dt.date(year, month, day)
+            except ValueError:
+                continue
+            sentence = re.split(r"(?<=[.!?])\s", text[:match.start()])[-1] + \
+                re.split(r"[.!?](\s|$)", text[match.start():])[0]
+            if 0 < (today - when).days <= DATE_WINDOW and not RECAP.search(sentence):
+                ctx.add("info", ctx.issue.body_line + i, "date-past",
+                        f"{match.group(0).strip()!r} is before the issue date "
+                        f"({today:%B} {today.day}); is it still news?")
+
+
+def _month(name: str) -> int:
+    return next(n for n, full in enumerate(MONTHS, 1) if full.lower().startswith(name[:3].lower()))
+
+
+# -- leftovers ---------------------------------------------------------------
+
+def leftovers(ctx: Ctx) -> None:
+    tags = {tag: name for p in platforms.PROFILES.values() for name, tag in p.tags.items() if tag}
+    for i, text in enumerate(ctx.text):
+        line = ctx.issue.body_line + i
+        for match in LIQUID.finditer(text):
+            name = tags.get(match.group(0).strip())
+            hint = f"; write [[{name}]] instead" if name else ""
+            ctx.add("warning", line, "leftover-liquid",
+                    f"template tag {match.group(0)[:50]!r} will show as text in the email{hint}")
+        for match in TODO.finditer(text):
+            ctx.add("warning", line, "leftover-todo", f"{match.group(0)!r} left in the text")
+    for key in ("title", "subject", "preheader", "description"):
+        value = ctx.issue.meta.get(key)
+        if isinstance(value, str) and TODO.search(value):
+            ctx.add("warning", ctx.issue.line_of(key), "leftover-todo",
+                    f"{TODO.search(value).group(0)!r} left in {key}")
+    if ctx.content is None:
+        return
+    for block in _all_blocks(_blocks(ctx.content)):
+        if block.kind == "heading" and not text_of(block.nodes).strip():
+            ctx.add("warning", block.line, "leftover-heading", "empty heading")
+        for item in block.items:
+            if not _has_content(item):
+                ctx.add("warning", item.line, "leftover-item", "empty list item")
+
+
+def _has_content(item: Item) -> bool:
+    return bool(re.search(r"\w", text_of(item.nodes))) or any(
+        isinstance(el, Element) and el.tag == "img" for el in walk(item.nodes))
+
+
+# -- subject, preheader, front matter, platform --------------------------------
+
+def subject(ctx: Ctx) -> None:
+    issue = ctx.issue
+    line = issue.line_of("subject" if "subject" in issue.meta else "title")
+    length = len(issue.subject)
+    if length < 10:
+        ctx.add("warning", line, "subject-length",
+                f"subject is {length} character{'' if length == 1 else 's'}; "
+                "a few more words tell readers why to open it")
+    elif length > 78:
+        ctx.add("warning", line, "subject-length",
+                f"subject is {length} characters; most inboxes cut it off near 78")
+    first = _first_words(_blocks(ctx.content)) if ctx.content else ""
+    key = "preheader" if "preheader" in issue.meta else "description"
+    same = lambda a, b: re.sub(r"\W+", " ", a).strip().lower() == re.sub(r"\W+", " ", b).strip().lower()
+    if not issue.preheader:
+        if ctx.content is not None and not first:
+            ctx.add("warning", None, "preheader", "no preheader and no opening text for the inbox preview")
+        elif first:
+            ctx.add("info", None, "preheader", f"no preheader; the inbox preview shows the first line "
+                    f"({first[:50]!r})")
+    elif same(issue.preheader, issue.subject):
+        ctx.add("warning", issue.line_of(key), "preheader",
+                "preheader repeats the subject; use it to say something the subject doesn't")
+    elif first and same(issue.preheader, first[:len(issue.preheader)]):
+        ctx.add("info", issue.line_of(key), "preheader",
+                "preheader repeats the first line; readers see it twice")
+
+
+def front_matter(ctx: Ctx) -> None:
+    issue = ctx.issue
+    known = {norm_key(k): k for k in KNOWN_KEYS}
+    for key in issue.meta:
+        if norm_key(key) in known:
+            continue
+        close = difflib.get_close_matches(norm_key(key), known, n=1, cutoff=0.8)
+        # `Dates` beside `date` is a site's own key, not a typo.
+        if close and norm_key(key).rstrip("s") != close[0].rstrip("s"):
+            ctx.add("warning", issue.line_of(key), "front-matter-key",
+                    f"unknown key '{key}'; did you mean '{known[close[0]]}'?")
+    for key in ("subject", "preheader", "description", "excerpt"):
+        if isinstance(issue.meta.get(key), dict | list):
+            ctx.add("warning", issue.line_of(key), "front-matter-type", f"{key} should be one line of text")
+    published = issue.meta.get("published")
+    if published is not None and not isinstance(published, bool):
+        ctx.add("warning", issue.line_of("published"), "front-matter-type",
+                f"published should be true or false, not {published!r}; it counts as true")
+    for key in ("tags", "categories"):
+        if isinstance(issue.meta.get(key), dict):
+            ctx.add("warning", issue.line_of(key), "front-matter-type", f"{key} should be a list")
+    check = issue.meta.get("check")
+    if check is not None and not (isinstance(check, dict) and set(check) <= {"ignore"}):
+        ctx.add("warning", issue.line_of("check"), "front-matter-type",
+                "check should look like: check: {ignore: [link-text]}")
+    for id in _ignore_list(check.get("ignore") if isinstance(check, dict) else None):
+        if unknown_id(id):
+            ctx.add("warning", issue.line_of("check"), "front-matter-key", unknown_id(id))
+
+
+def unknown_id(id: str) -> str:
+    """A message when `id` (or a pattern like link-*) names no check, else ''."""
+    if any(fnmatch.fnmatchcase(known, id) for known in IDS):
+        return ""
+    close = difflib.get_close_matches(id, list(IDS), n=1)
+    return f"unknown check id '{id}'" + (f"; did you mean '{close[0]}'?" if close else "")
+
+
+def platform(ctx: Ctx) -> None:
+    # The platforms feature adds required-tag checks; use them when present.
+    hook = getattr(build_module, "platform_problems", None) or getattr(platforms, "platform_problems", None)
+    if hook is None or ctx.email is None:
+        return
+    for problem in hook(ctx.email, ctx.config) or ():
+        ctx.found.append(problem)
+
+
+# Checks that need only the issue run even when the body can't be built.
+ISSUE_CHECKS = [front_matter, subject, leftovers]
+CONTENT_CHECKS = [link_text, link_addresses, link_source, images, event_past, date_past, platform]
+
+
+# -- running -------------------------------------------------------------------
+
+def _ignore_list(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def run_checks(issue: Issue, content: Content | None, email, config: Config,
+               found: Problems | None = None) -> Problems:
+    """The build's findings plus every check's, less silenced ones, by line."""
+    found = found if found is not None else (content.problems if content else Problems())
+    ctx = Ctx(issue, content, email, config, Problems(found))
+    for run in ISSUE_CHECKS + (CONTENT_CHECKS if content is not None else []):
+        run(ctx)
+    own = issue.meta.get("check")
+    ignored = _ignore_list(config.check.get("ignore")) + \
+        _ignore_list(own.get("ignore") if isinstance(own, dict) else None)
+    out, seen = Problems(), set()
+    for problem in sorted(ctx.found, key=lambda p: (p.path != issue.display, p.line or 0)):
+        silenced = problem.level != "error" and problem.path == issue.display and \
+            any(fnmatch.fnmatchcase(problem.id, pattern) for pattern in ignored)
+        if problem not in seen and not silenced:
+            seen.add(problem)
+            out.append(problem)
+    return out
+
+
+def check_file(path: Path, config: Config) -> Problems:
+    """Every problem in one issue file; a file that can't be read is one error."""
+    found = Problems()
+    try:
+        issue = read_issue(path)
+    except IssueError as exc:
+        found.error(exc.path, exc.line, "input", exc.detail)
+        return found
+    content = email = None
+    try:
+        content = build_content(issue, config, found)
+        email = build_module.make_email(content, config, found)
+    except IssueError as exc:
+        found.error(exc.path, exc.line, "input", exc.detail)
+    return run_checks(issue, content, email, config, found)
+
+
+def check_paths(paths: list[Path], config: Config) -> tuple[Problems, int]:
+    files = find_issue_files(paths or [config.issues_path])
+    problems = Problems()
+    for path in files:
+        problems.extend(check_file(path, config))
+    return problems, len(files)
+
+
+def summary(problems: Problems, files: int) -> str:
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}" + ("" if n == 1 or word == "info" else "s")
+    infos = sum(p.level == "info" for p in problems)
+    return (f"{count(len(problems.errors), 'error')}, {count(len(problems.warnings), 'warning')}, "
+            f"{count(infos, 'info')} in {count(files, 'file')}")

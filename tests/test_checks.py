@@ -1,0 +1,294 @@
+"""`newsletter check`: every check fires on its fixture at the right line."""
+from __future__ import annotations
+
+import collections
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from newsletter import build as build_module
+from newsletter.checks import IDS, check_file, check_paths, summary
+from newsletter.cli import main
+from newsletter.config import Config, load_config
+from newsletter.errors import Problem, Problems
+
+from conftest import ROOT, write_issue
+
+FIXTURES = Path(__file__).parent / "fixtures" / "checks"
+
+# (fixture, id, line, level): each check on the line that triggers it.
+EXPECTED = [
+    ("link-text.md", "link-text", 9, "warning"),          # click [here]
+    ("link-text.md", "link-text", 13, "warning"),         # a long bare URL as text
+    ("link-text.md", "link-text", 15, "info"),            # [HERE] in a card with a good button
+    ("links.md", "http-link", 7, "warning"),
+    ("links.md", "link-mailto", 9, "warning"),            # mailto: with no @
+    ("links.md", "link-mailto", 11, "warning"),           # "mail to:"
+    ("links.md", "link-broken", 13, "warning"),           # address split over two lines
+    ("links.md", "link-space", 16, "warning"),
+    ("links.md", "link-paren", 18, "warning"),
+    ("links.md", "link-duplicate", 20, "info"),
+    ("links.md", "link-broken", 22, "warning"),           # [text] (url)
+    ("links.md", "link-scheme", 26, "warning"),           # from the build: www. link
+    ("images.md", "image-alt", 9, "warning"),             # no alt
+    ("images.md", "image-alt", 11, "warning"),            # alt is the file name
+    ("images.md", "image-size", 13, "warning"),           # width="1200"
+    ("images.md", "image-size", 15, "info"),              # -2400x1600.jpg
+    ("dates.md", "event-past", 5, "warning"),
+    ("dates.md", "date-past", 10, "info"),
+    ("leftovers.md", "leftover-liquid", 7, "warning"),
+    ("leftovers.md", "leftover-liquid", 9, "warning"),
+    ("leftovers.md", "leftover-todo", 11, "warning"),
+    ("leftovers.md", "leftover-heading", 15, "warning"),
+    ("leftovers.md", "leftover-item", 18, "warning"),
+    ("markup.md", "markup", 9, "warning"),                # iframe -> link
+    ("markup.md", "markup", 11, "warning"),               # script dropped
+    ("subject.md", "subject-length", 2, "warning"),
+    ("subject.md", "preheader", 4, "warning"),            # same as the subject
+    ("front-matter.md", "front-matter-key", 4, "warning"),
+    ("front-matter.md", "front-matter-type", 5, "warning"),   # Location as a block
+    ("front-matter.md", "front-matter-type", 8, "warning"),   # published: "no"
+]
+
+
+@pytest.fixture
+def config(workspace) -> Config:
+    return load_config(workspace / "newsletter.toml")
+
+
+def found(name: str, config: Config) -> list[tuple[str, int | None, str]]:
+    return [(p.id, p.line, p.level) for p in check_file(FIXTURES / name, config)]
+
+
+@pytest.mark.parametrize("name,id,line,level", EXPECTED)
+def test_check_fires_on_its_line(config, name, id, line, level):
+    assert (id, line, level) in found(name, config)
+
+
+@pytest.mark.parametrize("name", sorted({e[0] for e in EXPECTED}))
+def test_fixture_finds_nothing_unexpected(config, name):
+    expected = collections.Counter((i, ln, lv) for n, i, ln, lv in EXPECTED if n == name)
+    assert collections.Counter(found(name, config)) == expected
+
+
+def test_clean_fixture_has_no_problems(config):
+    # It has a recap date ("April 25 was ...") and a future one on purpose.
+    assert found("clean.md", config) == []
+
+
+def test_every_id_is_documented():
+    emitted = {e[1] for e in EXPECTED}
+    assert emitted <= set(IDS)
+    readme = (ROOT / "README.md").read_text()
+    for id in IDS:
+        assert f"`{id}`" in readme, f"README lacks check id {id}"
+
+
+def test_embed_link_is_not_reported_as_bare_url(config):
+    assert [p.id for p in check_file(FIXTURES / "markup.md", config)] == ["markup", "markup"]
+
+
+def test_long_subject(workspace, config):
+    path = write_issue(workspace, "2026-05-04-long.md", "---\ntitle: " + "Garden news " * 8 +
+                       "\npreheader: Short and different.\n---\n\nBody text here.\n")
+    assert [(p.id, p.line) for p in check_file(path, config)] == [("subject-length", 2)]
+
+
+def test_missing_preheader_is_info_only(workspace, config):
+    path = write_issue(workspace, "2026-05-04-nopre.md",
+                       "---\ntitle: Compost workshop on Sunday\n---\n\nBring a bucket.\n")
+    problems = check_file(path, config)
+    assert [(p.id, p.level) for p in problems] == [("preheader", "info")]
+    assert "Bring a bucket" in problems[0].message
+
+
+def test_size_budget_and_gmail_clip(workspace):
+    (workspace / "newsletter.toml").write_text('size_budget_kb = 1\nunsubscribe_url = "https://example.org/u"\n')
+    config = load_config(workspace / "newsletter.toml")
+    small = check_file(FIXTURES / "clean.md", config)
+    assert ("size", "warning") in [(p.id, p.level) for p in small]
+    body = "\n\n".join(f"Paragraph {i} about the compost rota and who turns it." for i in range(2500))
+    path = write_issue(workspace, "2026-05-04-huge.md",
+                       "---\ntitle: A very long garden digest\npreheader: Everything at once.\n---\n\n"
+                       + body + "\n")
+    assert ("size", "error") in [(p.id, p.level) for p in check_file(path, config)]
+
+
+def test_platform_hook_is_used_when_present(config, monkeypatch):
+    assert not any(p.id == "platform" for p in check_file(FIXTURES / "clean.md", config))
+
+    def platform_problems(email, config):
+        return [Problem(email.source, None, "warning", "platform", "no unsubscribe tag")]
+    monkeypatch.setattr(build_module, "platform_problems", platform_problems, raising=False)
+    assert [p.id for p in check_file(FIXTURES / "clean.md", config)] == ["platform"]
+
+
+# -- silencing -------------------------------------------------------------------
+
+def test_silenced_in_front_matter(config):
+    # link-text is ignored in this file; the http-link beside it is not.
+    assert found("silenced.md", config) == [("http-link", 10, "warning")]
+
+
+def test_silenced_in_config(workspace):
+    (workspace / "newsletter.toml").write_text(
+        'unsubscribe_url = "https://example.org/u"\npostal_address = "1 Test St"\n[check]\nignore = ["link-*", "http-link"]\n')
+    config = load_config(workspace / "newsletter.toml")
+    # link-* covers the build's link-scheme too.
+    assert check_file(FIXTURES / "links.md", config) == []
+
+
+def test_errors_cannot_be_silenced(workspace):
+    (workspace / "newsletter.toml").write_text('[check]\nignore = ["input"]\n')
+    config = load_config(workspace / "newsletter.toml")
+    bad = write_issue(workspace, "2026-05-04-bad.md", "---\ntitle: [unclosed\n---\n")
+    assert [p.level for p in check_file(bad, config)] == ["error"]
+
+
+def test_unknown_ids_in_ignore_lists_are_reported(workspace):
+    (workspace / "newsletter.toml").write_text('unsubscribe_url = "https://example.org/u"\n'
+                                               'postal_address = "1 Test St"\n'
+                                               '[check]\nignore = ["link-txt"]\nignroe = []\n')
+    problems = Problems()
+    load_config(workspace / "newsletter.toml", problems)
+    messages = [(p.id, p.line, p.message) for p in problems]
+    assert ("config-key", 4, "[check] unknown check id 'link-txt'; did you mean 'link-text'?") in messages
+    assert any(p.id == "config-key" and "ignroe" in p.message for p in problems)
+    path = write_issue(workspace, "2026-05-04-x.md", "---\ntitle: Compost workshop on Sunday\n"
+                       "preheader: Bring a bucket and a friend.\ncheck: {ignore: [leftover-tdo]}\n"
+                       "---\n\nSee you there.\n")
+    config = load_config(workspace / "newsletter.toml")
+    assert [(p.id, p.line) for p in check_file(path, config)] == [("front-matter-key", 4)]
+
+
+def test_config_ignore_must_be_a_list(runner, workspace):
+    (workspace / "newsletter.toml").write_text('[check]\nignore = "link-text"\n')
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "newsletter.toml:2: [check] ignore must be a list" in result.output
+
+
+# -- the command -------------------------------------------------------------------
+
+def copy(workspace: Path, *names: str) -> None:
+    for name in names:
+        shutil.copy(FIXTURES / name, workspace / "issues" / name)
+
+
+def test_check_lists_everything_and_a_summary(runner, workspace):
+    copy(workspace, "links.md", "clean.md", "images.md")
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert "issues/links.md:9: warning: 'mailto:coordinator.example.org' is not a valid " \
+           "mailto: link; write mailto:name@example.org [link-mailto]" in lines
+    assert lines[-1] == "0 errors, 11 warnings, 2 info in 3 files"
+
+
+def test_strict_fails_on_warnings(runner, workspace):
+    copy(workspace, "links.md")
+    assert runner.invoke(main, ["check", "--strict"]).exit_code == 1
+    copy(workspace, "clean.md")
+    assert runner.invoke(main, ["check", "--strict", "issues/clean.md"]).exit_code == 0
+
+
+def test_json_output(runner, workspace):
+    copy(workspace, "leftovers.md", "dates.md")
+    result = runner.invoke(main, ["check", "--format", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)   # nothing but JSON on stdout
+    assert len(data) == 7
+    for item in data:
+        assert set(item) == {"path", "line", "level", "id", "message"}
+        assert item["level"] in ("error", "warning", "info")
+    assert {"path": "issues/dates.md", "line": 5, "level": "warning", "id": "event-past"} \
+        .items() <= data[0].items()
+    assert "0 errors, 6 warnings, 1 info in 2 files" in result.stderr
+
+
+def test_unreadable_file_is_an_error_and_the_rest_are_checked(runner, workspace):
+    copy(workspace, "subject.md")
+    (workspace / "issues" / "2026-05-04-binary.md").write_bytes(b"\x00\x01\x02 not text")
+    (workspace / "issues" / "2026-05-05-yaml.md").write_text("---\ntitle: [oops\n---\nBody\n")
+    result = runner.invoke(main, ["check", "--format", "json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    errors = [(d["path"], d["id"]) for d in data if d["level"] == "error"]
+    assert errors == [("issues/2026-05-04-binary.md", "input"), ("issues/2026-05-05-yaml.md", "input")]
+    assert any(d["id"] == "subject-length" for d in data)
+    assert "Traceback" not in result.output
+
+
+def test_missing_path_is_reported_not_raised(runner, workspace):
+    copy(workspace, "clean.md")
+    result = runner.invoke(main, ["check", "issues/clean.md", "issues/nope.md"])
+    assert result.exit_code == 1
+    assert "issues/nope.md: error: no such file [input]" in result.stdout
+
+
+def test_build_runs_the_checks_and_still_writes(runner, workspace):
+    copy(workspace, "links.md")
+    result = runner.invoke(main, ["build", "issues/links.md"])
+    assert result.exit_code == 0, result.output
+    assert "[link-mailto]" in result.stderr
+    assert "0 errors, 8 warnings, 1 info in 1 file" in result.stderr
+    assert (workspace / "build" / "links" / "email.html").is_file()
+    assert runner.invoke(main, ["build", "--strict", "issues/links.md"]).exit_code == 1
+
+
+def test_build_respects_silencing(runner, workspace):
+    copy(workspace, "silenced.md")
+    result = runner.invoke(main, ["build", "issues/silenced.md"])
+    assert "[link-text]" not in result.stderr and "[http-link]" in result.stderr
+
+
+def test_summary_wording():
+    problems = Problems()
+    problems.error("a.md", 1, "input", "x")
+    problems.warn("a.md", 2, "link-text", "x")
+    problems.warn("a.md", 3, "link-text", "y")
+    assert summary(problems, 1) == "1 error, 2 warnings, 0 info in 1 file"
+
+
+# -- real pages ----------------------------------------------------------------------
+
+def test_sample_issues_have_no_warnings(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    config = load_config(ROOT / "newsletter.toml")
+    problems, files = check_paths([ROOT / "issues"], config)
+    assert files == 3
+    assert [str(p) for p in problems if p.level != "info"] == []
+
+
+def test_seed_page(seed):
+    problems = check_file(seed, Config(timezone="America/New_York"))
+    assert not problems.errors
+    assert any(p.id == "link-text" for p in problems)
+
+
+def test_corpus_run(corpus, capsys):
+    problems, files = check_paths([corpus], Config(root=corpus, timezone="America/New_York"))
+    counts = collections.Counter(p.id for p in problems)
+    with capsys.disabled():
+        print(f"\ncorpus: {summary(problems, files)}")
+        for id, n in sorted(counts.items()):
+            print(f"  {id:18} {n:6}")
+    assert files > 900
+    assert set(counts) <= set(IDS)
+    # The real pages have all of these; a check that finds none is broken.
+    for id in ("link-text", "http-link", "relative-link", "leftover-liquid", "event-past",
+               "image-alt", "markup"):
+        assert counts[id] > 0, id
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.text(alphabet=st.sampled_from(list("[]()<>{}%#*-_:/@. \nahTODOJuly 24xX!`|=\"'")),
+                    max_size=200))
+def test_any_body_gives_problems_not_a_traceback(config, workspace, body):
+    path = write_issue(workspace, "2026-05-04-fuzz.md",
+                       "---\ntitle: Fuzzed issue body\ndate: 2026-08-01\n---\n" + body)
+    for problem in check_file(path, config):
+        assert problem.id in IDS and problem.level in ("error", "warning", "info")
