@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import platforms
+from .calendar import attach_calendar, calendar_links
 from .config import Config
 from .content import Content, build_content
 from .errors import IssueError, NewsletterError, Problems
@@ -67,7 +68,8 @@ def make_email(content: Content, config: Config, problems: Problems) -> Email:
     """Render both parts from one Content and write the service's merge tags."""
     platform = platforms.get_platform(config.platform)
     mjml, html = render_html(content, config, problems)
-    text = platforms.protect(render_text(content, config))
+    calendar = calendar_links(content.event, config) if content.event else []
+    text = platforms.protect(render_text(content, config, event_calendar=calendar))
     missing: list[str] = []
     parts = []
     for part in (html, text, mjml):
@@ -122,7 +124,9 @@ def output_files(email: Email) -> dict[str, str | bytes]:
 def build_issue(path: Path, config: Config, problems: Problems) -> tuple[Email, Path]:
     issue = read_issue(path)
     content = build_content(issue, config, problems)
+    ics = attach_calendar(content.event, issue.stem, issue.date, issue.display, config, problems)
     email = make_email(content, config, problems)
+    email.attachments.update(ics)
     folder = config.output_path / issue.stem
     if not problems.errors:
         write_atomically(folder, output_files(email))
