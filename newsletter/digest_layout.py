@@ -59,7 +59,8 @@ def event_card(event: Event, also: list[str], config: Config) -> Block:
 
 def entry_blocks(entry: Entry, config: Config) -> list[Block]:
     line = entry.issue.body_line
-    out = [Block("heading", line, nodes=[entry.issue.title], level=3)]
+    # Bold rather than a heading, so the day headings above stand out.
+    out = [Block("paragraph", line, nodes=[_strong(entry.issue.title)])]
     if entry.event is not None:
         out.append(event_card(entry.event, entry.also, config))
     elif entry.also:

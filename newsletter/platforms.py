@@ -99,7 +99,8 @@ def tag_for(platform: Platform, name: str, fallback: str | None, config) -> str 
     """The service's tag for one placeholder, or None when it has none."""
     if name == "first_name":
         if fallback is not None and platform.fallback:
-            return platform.fallback.format(fallback=fallback)
+            # Not str.format: the tags themselves are full of braces.
+            return platform.fallback.replace("{fallback}", fallback)
         tag = platform.tags.get(name)
         return tag if tag is not None else fallback
     tag = platform.tags.get(name)

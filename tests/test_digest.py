@@ -253,3 +253,20 @@ def test_a_corpus_month(corpus, workspace):
             assert url.removeprefix("mailto:") in email.text, (path.name, url)
     for entry in digest.moved:
         assert entry.issue.title in email.text
+
+
+@pytest.mark.parametrize("platform", ["mailchimp", "buttondown", "listmonk", "sendy",
+                                      "mailerlite", "kit", "brevo"])
+def test_every_platform_gets_its_tags(week, runner, platform):
+    from newsletter.platforms import SENTINEL, get_platform
+
+    (week / "digest.toml").write_text('intro = "Hi [[first_name|friend]]."\n')
+    result = run(runner, *WEEK, "--platform", platform)
+    assert result.exit_code == 0, result.output
+    profile = get_platform(platform)
+    greeting = "Hi " + profile.fallback.replace("{fallback}", "friend")
+    for name in ("email.html", "email.txt"):
+        part = (week / OUT / name).read_text()
+        assert not SENTINEL.search(part) and "[[" not in part
+        assert profile.tags["unsubscribe_url"] in part
+    assert greeting in (week / OUT / "email.txt").read_text()
