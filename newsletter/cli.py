@@ -76,7 +76,8 @@ def new(title, config_path) -> None:
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Today, for --days and for dropping past events (default: today).")
 @click.option("--include-unpublished", is_flag=True, help="Also use files with published: false.")
-@click.option("--dated-by", type=click.Choice(["front-matter", "file-name"]), default="front-matter",
+@click.option("--dated-by", type=click.Choice(["front-matter", "file-name"]),
+              default="front-matter",
               help="Date files by front matter 'date' (else file name), or by file name first.")
 @config_option
 @click.option("--output", "-o", "output_dir", default=None, help="Output folder (default: build).")

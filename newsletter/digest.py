@@ -14,14 +14,14 @@ from .build import Email, make_email, output_files, write_atomically
 from .calendar import ics_bytes, ics_link_target
 from .config import Config
 from .digest_items import SECTIONS, Digest, Entry, Settings, dedupe, order, select
-from .digest_layout import assemble, read_intro
 from .content import Block
+from .digest_layout import assemble, read_intro
 from .errors import IssueError, NewsletterError, Problems
 from .issues import display_path, parse_front_matter, read_text, split_front_matter
 
-# -- settings
 
 def load_settings(config: Config, problems: Problems) -> Settings:
+    """digest.toml, then digest.md (front matter and intro) beside newsletter.toml."""
     settings = Settings()
     toml_path = config.root / "digest.toml"
     md_path = config.root / "digest.md"
@@ -89,8 +89,10 @@ def build_digest(paths: list[Path], config: Config, since: dt.date, until: dt.da
     return email, folder
 
 
-def make_digest(paths, config, since, until, as_of, include_unpublished, problems,
-                dated_by="front-matter") -> tuple[Email, Path, Digest]:
+def make_digest(paths: list[Path], config: Config, since: dt.date, until: dt.date,
+                as_of: dt.date, include_unpublished: bool, problems: Problems,
+                dated_by: str = "front-matter") -> tuple[Email, Path, Digest]:
+    """build_digest, also returning what was chosen, dropped and merged."""
     if since > until:
         raise NewsletterError(f"--since {since} is after --until {until}")
     settings = load_settings(config, problems)

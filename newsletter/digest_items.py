@@ -145,14 +145,12 @@ def order(entries: list[Entry], config: Config, dated_by: str) -> list[Entry]:
     """Priority order: featured, then events by start, then actions newest first."""
     tz = config.tz
 
-    def when(entry: Entry) -> dt.datetime:
-        return _moment(entry.event.start, tz) if entry.event else \
-            _moment(file_date(entry.issue, dated_by), tz)
-    featured = sorted((e for e in entries if e.featured), key=lambda e: (when(e), e.issue.path.name))
-    events = sorted((e for e in entries if e.kind == "events"),
-                    key=lambda e: (when(e), e.issue.path.name))
-    actions = sorted((e for e in entries if e.kind == "actions"),
-                     key=lambda e: (when(e), e.issue.path.name), reverse=True)
+    def key(entry: Entry) -> tuple[dt.datetime, str]:
+        when = entry.event.start if entry.event else file_date(entry.issue, dated_by)
+        return _moment(when, tz), entry.issue.path.name
+    featured = sorted((e for e in entries if e.kind == "featured"), key=key)
+    events = sorted((e for e in entries if e.kind == "events"), key=key)
+    actions = sorted((e for e in entries if e.kind == "actions"), key=key, reverse=True)
     return featured + events + actions
 
 
@@ -194,7 +192,8 @@ def _flatten(entry: Entry) -> list[Block]:
     for section in entry.content.sections:
         heading = section.heading
         if heading is not None and _words(heading.nodes) != entry.issue.title.lower():
-            out.append(Block("paragraph", heading.line, nodes=[Element("strong", {}, heading.nodes)]))
+            bold = Element("strong", {}, heading.nodes)
+            out.append(Block("paragraph", heading.line, nodes=[bold]))
         out.extend(section.blocks)
     return out
 

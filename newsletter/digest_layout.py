@@ -19,6 +19,7 @@ from .events import Event, format_when
 from .issues import Issue
 from .markup import Element, Node
 
+
 def _strong(text: str) -> Element:
     return Element("strong", {}, [text])
 
@@ -133,8 +134,9 @@ def more_section(moved: list[Entry], config: Config) -> Section:
         f"{len(moved)} more item{'s' * (len(moved) != 1)} did not fit in this email: {listed}."])]
     if config.site_url:
         button = Button(config.site_url, "More on our site")
-        blocks.append(Block("list", 0, style="cards", items=[
-            Item([[_a(config.site_url, "Read them on our website")]], 0, kind="action", button=button)]))
+        item = Item([[_a(config.site_url, "Read them on our website")]], 0, kind="action",
+                    button=button)
+        blocks.append(Block("list", 0, style="cards", items=[item]))
     return Section(_heading("More on our site", 2), blocks)
 
 

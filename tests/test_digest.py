@@ -270,3 +270,14 @@ def test_every_platform_gets_its_tags(week, runner, platform):
         assert not SENTINEL.search(part) and "[[" not in part
         assert profile.tags["unsubscribe_url"] in part
     assert greeting in (week / OUT / "email.txt").read_text()
+
+
+def test_dated_by_file_name(week, runner):
+    # A page re-saved in the range keeps its old front matter date.
+    (week / "issues" / "2026-07-14-events-page.md").write_text(
+        "---\ntitle: Our Events Page\ndate: 2025-01-01\n---\n\n"
+        "* [Calendar](https://example.org/events-page)\n")
+    assert run(runner, *WEEK).exit_code == 0
+    assert "Our Events Page" not in (week / OUT / "email.txt").read_text()
+    assert run(runner, *WEEK, "--dated-by", "file-name").exit_code == 0
+    assert "Our Events Page" in (week / OUT / "email.txt").read_text()
