@@ -127,8 +127,9 @@ def assemble(digest: Digest, kept: list[Entry], moved: list[Entry], settings: Se
 
 
 def more_section(moved: list[Entry], config: Config) -> Section:
-    names = [e.issue.title for e in moved[:MORE_TITLES]]
-    rest = len(moved) - len(names)
+    titles = list(dict.fromkeys(e.issue.title for e in moved))   # re-posts share a title
+    names = titles[:MORE_TITLES]
+    rest = len(titles) - len(names)
     listed = "; ".join(names) + (f"; and {rest} more" if rest else "")
     blocks = [Block("paragraph", 0, nodes=[
         f"{len(moved)} more item{'s' * (len(moved) != 1)} did not fit in this email: {listed}."])]
