@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import links, platforms
+from .calendar import attach_calendar, calendar_links
 from .config import Config
 from .content import Content, build_content
 from .errors import IssueError, NewsletterError, Problems
@@ -68,7 +69,8 @@ def make_email(content: Content, config: Config, problems: Problems,
     """Render both parts from one Content and write the service's merge tags."""
     platform = platforms.get_platform(config.platform)
     mjml, html = render_html(content, config, problems)
-    text = platforms.protect(render_text(content, config))
+    calendar = calendar_links(content.event, config) if content.event else []
+    text = platforms.protect(render_text(content, config, event_calendar=calendar))
     missing: list[str] = []
     parts = []
     for part, is_html in ((html, True), (text, False), (mjml, True)):
@@ -164,7 +166,9 @@ def build_issue(path: Path, config: Config, problems: Problems,
     issue = read_issue(path)
     content = build_content(issue, config, problems)
     links.apply_utm(content, config, issue.stem)
+    ics = attach_calendar(content.event, issue.stem, issue.date, issue.display, config, problems)
     email = make_email(content, config, problems, allow_missing_unsubscribe)
+    email.attachments.update(ics)
     from .checks import run_checks   # checks reads Email, so import it late
     problems[:] = run_checks(issue, content, email, config, problems)
     folder = config.output_path / issue.stem

@@ -48,6 +48,7 @@ class Config:
     unsubscribe_url: str = ""
     view_online_url: str = ""
     size_budget_kb: int = 85
+    ics_base_url: str = ""      # where .ics files are published; default <site_url>calendar/
     fonts: dict = field(default_factory=dict)
     colors: dict = field(default_factory=lambda: dict(DEFAULT_COLORS))
     utm: dict = field(default_factory=dict)
@@ -179,7 +180,7 @@ def _validate(config: Config, text: str, path: Path) -> None:
         if not isinstance(getattr(config, key), int) or getattr(config, key) <= 0:
             raise IssueError(path, _key_line(text, key), f"'{key}' must be a positive whole number")
     for key in ("org_name", "logo_url", "postal_address", "site_url", "lang", "platform",
-                "unsubscribe_url", "view_online_url", "output_dir", "issues_dir", "templates_dir"):
+                "unsubscribe_url", "view_online_url", "ics_base_url", "output_dir", "issues_dir", "templates_dir"):
         if not isinstance(getattr(config, key), str):
             raise IssueError(path, _key_line(text, key), f"'{key}' must be a string")
     for key, value in config.utm.items():

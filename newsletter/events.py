@@ -43,6 +43,7 @@ class Event:
     image: str = ""
     featured: bool = False
     line: int = 1
+    ics_url: str = ""       # where this event's .ics file is published, if anywhere
 
     @property
     def all_day(self) -> bool:

@@ -129,9 +129,23 @@ def _key_lines(path: Path, front: str) -> dict[str, int]:
     return {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader, except that an impossible date such as 2026-13-45 stays a
+    string (PyYAML raises ValueError); the date readers then report its line."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
 def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
     try:
-        meta = yaml.safe_load(front)
+        meta = yaml.load(front, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 1
@@ -194,7 +208,8 @@ def find_issue_files(paths: list[Path]) -> list[Path]:
         if path.is_dir():
             found.extend(sorted(p for p in path.rglob("*")
                                 if p.suffix in SUFFIXES and p.is_file()
-                                and not any(part.startswith(".") for part in p.parts)))
+                                and not any(part.startswith(".")
+                                            for part in p.relative_to(path).parts)))
         else:
             found.append(path)
     return found

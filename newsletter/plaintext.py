@@ -108,6 +108,7 @@ class _Writer:
         self.lines.extend(lines)
 
     def item(self, item: Item, refs: _Refs, marker: str) -> None:
+        marker = marker if len(marker) < 3 else marker + " "   # "10." needs its space too
         if item.kind == "plain":
             self.para(wrap(inline(item.nodes, refs), "   ", marker.ljust(3)))
             return

@@ -1,0 +1,184 @@
+"""Events -> "add to calendar" links and .ics files.
+
+Emails cannot carry working local links, so the calendar links are plain
+URLs: Google Calendar's and Outlook's "new event" pages, which take the
+title, UTC times, place and details as query parameters, and, when the
+site's address is known, the published .ics file. The .ics files are
+written with the `icalendar` package; everything in them is derived from
+the input (no clock, no random UID) so two builds are byte-identical.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode, urlsplit
+
+from .config import Config
+from .errors import Problems
+from .events import Event
+
+GOOGLE = "https://calendar.google.com/calendar/render"
+OUTLOOK = "https://outlook.live.com/calendar/0/deeplink/compose"
+DETAILS_LIMIT = 600       # characters; long call scripts would bloat every link
+DEFAULT_LENGTH = dt.timedelta(hours=1)   # for a timed event with no end
+
+
+@dataclass
+class CalendarLink:
+    href: str
+    label: str
+
+
+def ics_url(config: Config, name: str) -> str:
+    """Where `<name>.ics` is published, or "" when there is no web address.
+
+    The scheme is flat: every .ics file goes in one folder of the site,
+    `ics_base_url` (default `<site_url>calendar/`), named after its output
+    folder, so files from different builds never collide.
+    """
+    base = config.ics_base_url or (
+        config.site_url.rstrip("/") + "/calendar/" if config.site_url else "")
+    if not base:
+        return ""
+    return base.rstrip("/") + "/" + quote(name) + ".ics"
+
+
+def span(event: Event) -> tuple[dt.datetime | dt.date, dt.datetime | dt.date] | None:
+    """(start, end) with an end always present: UTC datetimes, or dates
+    with an exclusive end for all-day events, as both calendar formats want."""
+    if event.start is None:
+        return None
+    if event.all_day:
+        last = event.end if event.end is not None and not isinstance(event.end, dt.datetime) \
+            else event.start
+        return event.start, last + dt.timedelta(days=1)
+    start = event.start.astimezone(dt.timezone.utc)
+    if isinstance(event.end, dt.datetime):
+        end = event.end.astimezone(dt.timezone.utc)
+    elif isinstance(event.end, dt.date) and event.end > event.start.date():
+        # A timed start with a date-only end: run to the end of that day.
+        end = dt.datetime.combine(event.end, dt.time(23, 59), tzinfo=event.start.tzinfo) \
+            .astimezone(dt.timezone.utc)
+    else:
+        end = start + DEFAULT_LENGTH
+    return start, end
+
+
+def details(event: Event) -> str:
+    parts = []
+    if event.rsvp:
+        parts.append("RSVP: " + event.rsvp.removeprefix("mailto:"))
+    if event.call_script:
+        parts.append("Call script:\n" + event.call_script)
+    text = "\n\n".join(parts)
+    return text if len(text) <= DETAILS_LIMIT else text[:DETAILS_LIMIT - 1].rstrip() + "…"
+
+
+def _stamp(value: dt.datetime | dt.date, compact: bool) -> str:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y%m%dT%H%M%SZ" if compact else "%Y-%m-%dT%H:%M:%SZ")
+    return value.strftime("%Y%m%d" if compact else "%Y-%m-%d")
+
+
+def _url(base: str, params: dict[str, str]) -> str:
+    # quote, not quote_plus: Outlook shows a literal "+" for spaces.
+    return base + "?" + urlencode({k: v for k, v in params.items() if v}, safe="/:",
+                                  quote_via=quote)
+
+
+def calendar_links(event: Event, config: Config) -> list[CalendarLink]:
+    """Google, Outlook and (when published) .ics links; none without a start."""
+    times = span(event)
+    if times is None:
+        return []
+    start, end = times
+    text = details(event)
+    google = _url(GOOGLE, {
+        "action": "TEMPLATE", "text": event.title,
+        "dates": f"{_stamp(start, True)}/{_stamp(end, True)}",
+        "location": event.location, "details": text})
+    outlook = _url(OUTLOOK, {
+        "path": "/calendar/action/compose", "rru": "addevent", "subject": event.title,
+        "startdt": _stamp(start, False), "enddt": _stamp(end, False),
+        "allday": "true" if event.all_day else "false",
+        "location": event.location, "body": text})
+    links = [CalendarLink(google, "Add to Google Calendar"), CalendarLink(outlook, "Outlook")]
+    if event.ics_url:
+        links.append(CalendarLink(event.ics_url, "Calendar file (.ics)"))
+    return links
+
+
+def check_event(event: Event | None, source: str, problems: Problems) -> None:
+    if event is not None and event.start is None:
+        problems.warn(source, event.line, "event-date",
+                      "event has no start date, so it gets no calendar links; "
+                      "add event-start-date")
+
+
+def uid(name: str, config: Config) -> str:
+    """Stable per source file, so a calendar updates the event when it is
+    rebuilt with a new time instead of adding a second copy."""
+    host = urlsplit(config.site_url).netloc or "newsletter.invalid"
+    slug = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
+    if not slug:
+        slug = hashlib.sha1(name.encode()).hexdigest()[:16]
+    return f"{slug}@{host}"
+
+
+def _utc_day(value: dt.date | dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc) if value.tzinfo else \
+            value.replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.combine(value, dt.time(), tzinfo=dt.timezone.utc)
+
+
+def ics_bytes(entries: list[tuple[Event, str, dt.date | dt.datetime, str]],
+              config: Config) -> bytes:
+    """One VCALENDAR for entries of (event, source name, source date, URL).
+
+    DTSTAMP is the source file's date, not now(), so rebuilds are identical.
+    """
+    from icalendar import Calendar
+    from icalendar import Event as IcsEvent
+
+    cal = Calendar()
+    cal.add("prodid", "-//newsletter//digest//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    for event, name, date, url in entries:
+        times = span(event)
+        if times is None:
+            continue
+        item = IcsEvent()
+        item.add("uid", uid(name, config))
+        item.add("dtstamp", _utc_day(date))
+        item.add("summary", event.title)
+        item.add("dtstart", times[0])
+        item.add("dtend", times[1])
+        if event.location:
+            item.add("location", event.location)
+        if url:
+            item.add("url", url)
+        text = details(event)
+        if text:
+            item.add("description", text)
+        cal.add_component(item)
+    return cal.to_ical()
+
+
+def ics_link_target(event: Event) -> str:
+    """The URL property of an event: its RSVP page when that is a web page."""
+    return event.rsvp if event.rsvp.startswith(("https://", "http://")) else ""
+
+
+def attach_calendar(event: Event | None, name: str, date, source: str, config: Config,
+                    problems: Problems) -> dict[str, bytes]:
+    """For a single issue: warn about a missing start, point the event at
+    its published .ics, and return the file to write as {name.ics: bytes}."""
+    check_event(event, source, problems)
+    if event is None or event.start is None:
+        return {}
+    event.ics_url = ics_url(config, name)
+    return {f"{name}.ics": ics_bytes([(event, name, date, ics_link_target(event))], config)}

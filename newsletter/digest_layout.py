@@ -1,0 +1,152 @@
+"""A digest's entries -> one Content: sections, day headings, event cards.
+
+Everything is made of the ordinary block kinds (headings, paragraphs, card
+lists), so the digest goes through the same renderers, platform profiles and
+size checks as a single issue.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+
+from .calendar import calendar_links, ics_url
+from .config import Config
+from .content import Block, Button, Content, Item, Section, build_content
+from .digest_items import HEADINGS, MORE_TITLES, SECTIONS, Digest, Entry, Settings, day_of
+from .errors import Problems
+from .events import Event, format_when
+from .issues import Issue
+from .markup import Element, Node
+
+
+def _strong(text: str) -> Element:
+    return Element("strong", {}, [text])
+
+
+def _a(href: str, text: str) -> Element:
+    return Element("a", {"href": href}, [text])
+
+
+def _joined(nodes: list[Node], sep: Node = " · ") -> list[Node]:
+    out: list[Node] = []
+    for node in nodes:
+        out += [sep, node] if out else [node]
+    return out
+
+
+def event_card(event: Event, also: list[str], config: Config) -> Block:
+    """When, where, RSVP and calendar links as one card whose button is the RSVP."""
+    paras: list[list[Node]] = [[_strong("When: "), format_when(event, config.tz)]]
+    if event.location:
+        paras.append([_strong("Where: "), event.location])
+    calendar = calendar_links(event, config)
+    # The RSVP link is in the text as well as on the button, because a card
+    # list that is compacted to save space shows only its text.
+    actions = ([_a(event.rsvp, "RSVP")] if event.rsvp else []) + \
+        [_a(link.href, link.label) for link in calendar]
+    if actions:
+        paras.append(_joined(actions))
+    if event.call_script:
+        lines = [line for line in event.call_script.splitlines() if line.strip()]
+        paras.append([_strong("Call script: ")] + _joined(lines, Element("br")))
+    if also:
+        paras.append([Element("em", {}, ["Also posted as: " + "; ".join(also)])])
+    # Without an RSVP there is no one main action, so no card and no button.
+    button = Button(event.rsvp, "RSVP") if event.rsvp else None
+    item = Item(paras, event.line, kind="action" if button else "plain", button=button)
+    return Block("list", event.line, items=[item], style="cards")
+
+
+def entry_blocks(entry: Entry, config: Config) -> list[Block]:
+    line = entry.issue.body_line
+    # Bold rather than a heading, so the day headings above stand out.
+    out = [Block("paragraph", line, nodes=[_strong(entry.issue.title)])]
+    if entry.event is not None:
+        out.append(event_card(entry.event, entry.also, config))
+    elif entry.also:
+        out.append(Block("paragraph", line, nodes=[
+            Element("em", {}, ["Also posted as: " + "; ".join(entry.also)])]))
+    return out + entry.blocks
+
+
+def day_heading(day: dt.date) -> str:
+    return f"{day:%A, %B} {day.day}"
+
+
+def range_text(since: dt.date, until: dt.date) -> str:
+    if since == until:
+        return f"{since:%B} {since.day}, {since.year}"
+    if since.year != until.year:
+        return f"{since:%B} {since.day}, {since.year} – {until:%B} {until.day}, {until.year}"
+    if since.month != until.month:
+        return f"{since:%B} {since.day} – {until:%B} {until.day}, {until.year}"
+    return f"{since:%B} {since.day} – {until.day}, {until.year}"
+
+
+def _heading(text: str, level: int) -> Block:
+    return Block("heading", 0, nodes=[text], level=level)
+
+
+def assemble(digest: Digest, kept: list[Entry], moved: list[Entry], settings: Settings,
+             intro: list[Block], config: Config) -> Content:
+    tz = config.tz
+    groups: dict[str, list[Section]] = {name: [] for name in SECTIONS}
+    for entry in kept:
+        if entry.kind == "events":
+            day = day_of(entry.event.start, tz)
+            if groups["events"] and groups["events"][-1].heading.nodes == [day_heading(day)]:
+                groups["events"][-1].blocks += entry_blocks(entry, config)
+            else:
+                groups["events"].append(Section(_heading(day_heading(day), 3),
+                                                entry_blocks(entry, config)))
+        else:
+            if not groups[entry.kind]:
+                groups[entry.kind].append(Section(_heading(HEADINGS[entry.kind], 2), []))
+            groups[entry.kind][0].blocks += entry_blocks(entry, config)
+    if groups["events"]:
+        top = Section(_heading(HEADINGS["events"], 2), [])
+        url = ics_url(config, digest.name)
+        if url:
+            count = sum(e.event is not None for e in kept)
+            top.blocks.append(Block("paragraph", 0, nodes=[
+                _a(url, f"Add all {count} events to your calendar (.ics file)")]))
+        groups["events"].insert(0, top)
+    sections = [Section(None, intro)] if intro else []
+    for name in settings.sections:
+        sections += groups[name]
+    if moved:
+        sections.append(more_section(moved, config))
+    title = settings.title or f"Actions and events: {range_text(digest.since, digest.until)}"
+    events = sum(e.event is not None for e in kept)
+    actions = len(kept) - events
+    preheader = f"{events} upcoming event{'s' * (events != 1)} and " \
+                f"{actions} action{'s' * (actions != 1)}"
+    return Content(source=digest.name, title=title, subject=title, preheader=preheader,
+                   date=digest.until, sections=copy.deepcopy(sections))
+
+
+def more_section(moved: list[Entry], config: Config) -> Section:
+    titles = list(dict.fromkeys(e.issue.title for e in moved))   # re-posts share a title
+    names = titles[:MORE_TITLES]
+    rest = len(titles) - len(names)
+    listed = "; ".join(names) + (f"; and {rest} more" if rest else "")
+    blocks = [Block("paragraph", 0, nodes=[
+        f"{len(moved)} more item{'s' * (len(moved) != 1)} did not fit in this email: {listed}."])]
+    if config.site_url:
+        button = Button(config.site_url, "More on our site")
+        item = Item([[_a(config.site_url, "Read them on our website")]], 0, kind="action",
+                    button=button)
+        blocks.append(Block("list", 0, style="cards", items=[item]))
+    return Section(_heading("More on our site", 2), blocks)
+
+
+def read_intro(settings: Settings, config: Config, problems: Problems) -> list[Block]:
+    if not settings.intro.strip():
+        return []
+    issue = Issue(path=Path(settings.source), title="intro", date=dt.date.today(), meta={},
+                  lines={}, body=settings.intro, body_line=settings.intro_line)
+    content = build_content(issue, config, problems)
+    return [b for s in content.sections for b in ([s.heading] if s.heading else []) + s.blocks]
+
+

@@ -1,0 +1,139 @@
+"""Calendar links and .ics files for events."""
+import datetime as dt
+from urllib.parse import parse_qs, urlsplit
+
+import icalendar
+import pytest
+
+from newsletter.build import build
+from newsletter.calendar import attach_calendar, calendar_links, ics_bytes, ics_url
+from newsletter.config import Config, load_config
+from newsletter.errors import Problems
+from newsletter.events import Event
+
+from conftest import ROOT
+
+EDT = dt.timezone(dt.timedelta(hours=-4))
+PDT = dt.timezone(dt.timedelta(hours=-7))
+
+
+def query(link) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(link.href).query).items()}
+
+
+def links_by_label(event, config):
+    return {link.label: link for link in calendar_links(event, config)}
+
+
+def test_timed_event_links_carry_utc_times_and_details():
+    event = Event("Bike Lane Hearing", dt.datetime(2026, 7, 16, 18, 30, tzinfo=EDT),
+                  dt.datetime(2026, 7, 16, 20, 0, tzinfo=EDT), location="Town Hall, Room 2",
+                  rsvp="https://example.org/rsvp/bike", call_script="Hello, I live in ward 2.")
+    links = links_by_label(event, Config())
+    google = query(links["Add to Google Calendar"])
+    assert links["Add to Google Calendar"].href.startswith("https://calendar.google.com/")
+    assert google["dates"] == "20260716T223000Z/20260717T000000Z"   # crosses midnight UTC
+    assert google["text"] == "Bike Lane Hearing"
+    assert google["location"] == "Town Hall, Room 2"
+    assert "https://example.org/rsvp/bike" in google["details"]
+    assert "ward 2" in google["details"]
+    outlook = query(links["Outlook"])
+    assert outlook["startdt"] == "2026-07-16T22:30:00Z"
+    assert outlook["enddt"] == "2026-07-17T00:00:00Z"
+    assert outlook["allday"] == "false"
+    assert "+" not in links["Outlook"].href     # spaces are %20, which Outlook reads
+    assert "Calendar file (.ics)" not in links   # nothing published, nothing linked
+
+
+def test_all_day_event_uses_dates_with_exclusive_end():
+    one = Event("Picnic", dt.date(2026, 7, 18), None)
+    assert query(links_by_label(one, Config())["Add to Google Calendar"])["dates"] == \
+        "20260718/20260719"
+    outlook = query(links_by_label(one, Config())["Outlook"])
+    assert (outlook["startdt"], outlook["enddt"], outlook["allday"]) == \
+        ("2026-07-18", "2026-07-19", "true")
+    three = Event("Fair", dt.date(2026, 7, 18), dt.date(2026, 7, 20))
+    assert query(links_by_label(three, Config())["Add to Google Calendar"])["dates"] == \
+        "20260718/20260721"
+
+
+def test_no_end_means_one_hour_and_other_zones_convert():
+    event = Event("Call", dt.datetime(2026, 7, 17, 10, 0, tzinfo=PDT), None)
+    assert query(links_by_label(event, Config())["Add to Google Calendar"])["dates"] == \
+        "20260717T170000Z/20260717T180000Z"
+
+
+def test_no_start_no_links_and_a_warning():
+    event = Event("Someday", None, None, location="Bandstand", line=4)
+    assert calendar_links(event, Config()) == []
+    problems = Problems()
+    assert attach_calendar(event, "someday", dt.date(2026, 7, 1), "issues/someday.md",
+                           Config(), problems) == {}
+    assert [(p.path, p.line, p.id) for p in problems] == [("issues/someday.md", 4, "event-date")]
+
+
+def test_ics_url_scheme():
+    assert ics_url(Config(), "x") == ""
+    assert ics_url(Config(site_url="https://example.org/news"), "2026-07-01-picnic") == \
+        "https://example.org/news/calendar/2026-07-01-picnic.ics"
+    assert ics_url(Config(site_url="https://example.org/", ics_base_url="https://cdn.example.org/ics/"),
+                   "a") == "https://cdn.example.org/ics/a.ics"
+
+
+def test_ics_parses_back_and_is_stable():
+    config = Config(site_url="https://example.org/")
+    timed = Event("Hearing", dt.datetime(2026, 7, 16, 18, 30, tzinfo=EDT),
+                  dt.datetime(2026, 7, 16, 20, 0, tzinfo=EDT), location="Town Hall",
+                  rsvp="https://example.org/rsvp")
+    allday = Event("Picnic", dt.date(2026, 7, 18), None)
+    entries = [(timed, "2026-07-14-hearing", dt.date(2026, 7, 14), "https://example.org/rsvp"),
+               (allday, "2026-07-15-picnic", dt.datetime(2026, 7, 15, 9, tzinfo=EDT), "")]
+    data = ics_bytes(entries, config)
+    assert data == ics_bytes(entries, config)
+    cal = icalendar.Calendar.from_ical(data)
+    events = cal.walk("VEVENT")
+    assert len(events) == 2
+    first, second = events
+    assert first.decoded("dtstart") == dt.datetime(2026, 7, 16, 22, 30, tzinfo=dt.timezone.utc)
+    assert first.decoded("dtend") == dt.datetime(2026, 7, 17, 0, 0, tzinfo=dt.timezone.utc)
+    assert str(first["uid"]) == "2026-07-14-hearing@example.org"
+    assert first.decoded("dtstamp") == dt.datetime(2026, 7, 14, tzinfo=dt.timezone.utc)
+    assert str(first["location"]) == "Town Hall" and str(first["url"]) == "https://example.org/rsvp"
+    assert "DTSTART;VALUE=DATE:20260718" in data.decode()
+    assert second.decoded("dtend") == dt.date(2026, 7, 19)
+    assert second.decoded("dtstamp") == dt.datetime(2026, 7, 15, 13, tzinfo=dt.timezone.utc)
+
+
+def test_single_issue_event_block_shows_calendar_links(workspace):
+    source = ROOT / "issues" / "2026-03-14-river-cleanup.md"
+    (workspace / "newsletter.toml").write_text(
+        (workspace / "newsletter.toml").read_text() + 'timezone = "America/New_York"\n')
+    config = load_config()
+    result = build([source], config)
+    assert not result.problems.errors, result.problems
+    (email, folder), = result.built
+    for part in (email.html, email.text):
+        assert "Add to Google Calendar" in part and "Outlook" in part
+        assert "20260314T130000Z/20260314T160000Z" in part
+        assert "https://example.org/calendar/2026-03-14-river-cleanup.ics" in part
+    # The text part gives each calendar link its own line, ready to click.
+    assert "\nOutlook: https://outlook.live.com/" in email.text
+    ics = folder / "2026-03-14-river-cleanup.ics"
+    assert ics.is_file()
+    event, = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    assert str(event["summary"]) == "River Cleanup Day"
+    first = ics.read_bytes()
+    build([source], config)
+    assert ics.read_bytes() == first
+
+
+@pytest.mark.parametrize("bad", ["next tuesday", "2026-13-45"])
+def test_bad_event_date_in_single_issue_warns(workspace, runner, bad):
+    from newsletter.cli import main
+    path = workspace / "issues" / "2026-07-01-x.md"
+    path.write_text(f"---\ntitle: X\nevent-start-date: {bad}\nLocation: Hall\n---\n\nBody.\n")
+    result = runner.invoke(main, ["build", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2026-07-01-x.md:3: warning: cannot read event-start-date" in result.output
+    assert "no start date, so it gets no calendar links" in result.output
+    assert not list((workspace / "build" / "2026-07-01-x").glob("*.ics"))
