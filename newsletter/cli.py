@@ -12,7 +12,12 @@ from .errors import NewsletterError, Problems
 
 def report(problems: Problems, strict: bool = False) -> None:
     for problem in problems:
-        click.echo(str(problem), err=True)
+        if problem.level == "error" and problem.id == "input":
+            # A file that could not be read at all: one `Error: path:line: message`.
+            where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+            click.echo(f"Error: {where}: {problem.message}", err=True)
+        else:
+            click.echo(str(problem), err=True)
     if strict and problems.warnings and not problems.errors:
         raise NewsletterError(f"{len(problems.warnings)} warning(s) and --strict is on")
 
@@ -47,6 +52,8 @@ def build(paths, config_path, output_dir, platform, site_url, strict) -> None:
         click.echo(f"built {folder}/email.html ({email.size / 1024:.1f} KB of "
                    f"{config.size_budget_kb} KB budget), email.txt, email.mjml")
     if result.failed:
+        if len(result.failed) == 1 and not result.built:
+            raise click.exceptions.Exit(1)   # its error above says it all
         raise NewsletterError(f"{len(result.failed)} of {len(result.failed) + len(result.built)} "
                               f"issue(s) failed: " + ", ".join(result.failed))
     if strict and result.problems.warnings:

@@ -98,7 +98,7 @@ def read_text(path: Path) -> str:
     if not path.exists():
         raise IssueError(path, None, "no such file")
     if path.is_dir():
-        raise IssueError(path, None, "is a folder, not an issue file")
+        raise IssueError(path, None, "is a folder with no issue files (*.md) in it")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -200,9 +200,12 @@ def find_issue_files(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*")
-                                if p.suffix in SUFFIXES and p.is_file()
-                                and not any(part.startswith(".") for part in p.parts)))
+            inside = sorted(p for p in path.rglob("*")
+                            if p.suffix in SUFFIXES and p.is_file()
+                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            # A folder with no issues stays in the list, so reading it reports
+            # it as one bad input instead of stopping the whole batch.
+            found.extend(inside or [path])
         else:
             found.append(path)
     return found

@@ -40,7 +40,9 @@ def inline(nodes: list[Node], refs: _Refs | None, skip: str = "") -> str:
     out: list[str] = []
     for node in nodes:
         if isinstance(node, str):
-            out.append(node)
+            # A newline in text is a soft break (Markdown) or whitespace
+            # (HTML): the paragraph is re-wrapped; only <br> breaks a line.
+            out.append(node.replace("\n", " "))
         elif node.tag == "br":
             out.append("\n")
         elif node.tag == "img":

@@ -134,6 +134,10 @@ def compile_mjml(mjml: str, config: Config) -> str:
 
 
 _IMPORT = re.compile(r"@import\s[^;]+;")
+# lxml, which premailer serialises with, percent-encodes spaces, braces and
+# non-ASCII in href/src even with disable_link_rewrites: `{{ x }}` becomes
+# `{{%20x%20}}`, breaking merge tags a user's template writes directly.
+_URL_ATTR = re.compile(r"""\b(href|src)=(["'])(.*?)\2""", re.S | re.I)
 _STYLE = re.compile(r"<style\b([^>]*)>(.*?)</style>", re.S | re.I)
 INLINE_MARK = "nl-inline"
 
@@ -161,6 +165,12 @@ def inline_css(html: str) -> str:
         imports.append(match.group(0))
         return f"/*nl-import-{len(imports) - 1}*/"
     html = _IMPORT.sub(stash, html)
+    urls: list[str] = []
+
+    def stash_url(match: re.Match) -> str:
+        urls.append(match.group(3))
+        return f'{match.group(1)}="nl-url-{len(urls) - 1}"'
+    html = _URL_ATTR.sub(stash_url, html)
     html = _STYLE.sub(_ignore_unmarked, html)
     has_doctype = html.lstrip().lower().startswith("<!doctype")
 
@@ -179,6 +189,8 @@ def inline_css(html: str) -> str:
     ).transform()
     for i, rule in enumerate(imports):
         result = result.replace(f"/*nl-import-{i}*/", rule)
+    for i, url in enumerate(urls):
+        result = result.replace(f'="nl-url-{i}"', '="' + url.replace('"', "&quot;") + '"', 1)
     result = result.replace(' data-premailer="ignore"', "")
     if has_doctype and not result.lstrip().lower().startswith("<!doctype"):
         result = "<!doctype html>\n" + result   # premailer drops it: quirks mode
