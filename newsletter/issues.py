@@ -137,9 +137,24 @@ def _key_lines(path: Path, front: str) -> dict[str, int]:
     return {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps an impossible date (2019-13-45) as text, so the
+    date check reports it with its line; PyYAML raises a bare ValueError."""
+
+
+def _timestamp(loader: _Loader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
     try:
-        meta = yaml.safe_load(front)
+        meta = yaml.load(front, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 1
@@ -213,7 +228,7 @@ def find_issue_files(paths: list[Path]) -> list[Path]:
 
 def newest_issue_file(folder: Path) -> Path:
     """The newest issue in a folder, by file-name date, then front matter date."""
-    files = find_issue_files([folder]) if folder.is_dir() else []
+    files = [p for p in find_issue_files([folder]) if p != folder] if folder.is_dir() else []
     if not files:
         raise NewsletterError(f"no issue files (*.md) in {display_path(folder)}/; "
                               "write one with 'newsletter new \"Title\"'")
