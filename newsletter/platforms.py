@@ -99,7 +99,7 @@ def tag_for(platform: Platform, name: str, fallback: str | None, config) -> str 
     """The service's tag for one placeholder, or None when it has none."""
     if name == "first_name":
         if fallback is not None and platform.fallback:
-            return platform.fallback.format(fallback=fallback)
+            return platform.fallback.replace("{fallback}", fallback)   # not .format: tags contain braces
         tag = platform.tags.get(name)
         return tag if tag is not None else fallback
     tag = platform.tags.get(name)
