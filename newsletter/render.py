@@ -7,6 +7,7 @@ email, each neutralised in `inline_css` and tested.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -31,9 +32,21 @@ def default_templates() -> Path:
 
 
 def template_env(config: Config) -> jinja2.Environment:
+    # Compiling the theme costs more than rendering it (most of a build's
+    # time), so the Environment and its compiled templates are reused. Jinja
+    # reloads an edited template by itself; the snapshot of the user's folder
+    # makes a file added there replace the default one it overrides.
+    user = config.templates_path.resolve()
+    files = sorted(user.rglob("*")) if user.is_dir() else []
+    snapshot = tuple((str(f), f.stat().st_mtime_ns) for f in files if f.is_file())
+    return _environment(str(user), snapshot)
+
+
+@functools.lru_cache(maxsize=16)
+def _environment(user_templates: str, snapshot: tuple) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(str(config.templates_path)),
+            jinja2.FileSystemLoader(user_templates),
             jinja2.FileSystemLoader(str(default_templates())),
         ]),
         autoescape=jinja2.select_autoescape(("html", "htm", "xml", "mjml")),

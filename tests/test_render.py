@@ -211,3 +211,15 @@ def test_merge_tags_come_out_byte_exact_in_both_parts(runner, workspace, name):
     assert f"Dear {greeting}, hello." in text
     assert f"Dear {greeting}, hello." in html.replace("&quot;", '"').replace("&amp;", "&")
     assert platform.tags["unsubscribe_url"] in html
+
+
+def test_a_template_added_between_builds_is_used(runner, workspace):
+    """The compiled-theme cache must notice a user's new override file."""
+    path = write_issue(workspace, "2026-01-05-t.md", "---\ntitle: T\ndate: 2026-01-05\n---\nHi.\n")
+    assert runner.invoke(main, ["build", str(path)]).exit_code == 0
+    header = (default_templates() / "partials" / "header.mjml").read_text()
+    (workspace / "templates" / "partials").mkdir(parents=True)
+    (workspace / "templates" / "partials" / "header.mjml").write_text(
+        header.replace("{{ config.org_name }}</mj-text>", "Our own header</mj-text>"))
+    assert runner.invoke(main, ["build", str(path)]).exit_code == 0
+    assert "Our own header" in (workspace / "build/2026-01-05-t/email.html").read_text()
