@@ -14,6 +14,8 @@ from newsletter.content import build_content
 from newsletter.errors import IssueError, Problems
 from newsletter.issues import read_issue
 
+from test_plaintext import rule_violations
+
 # -- the seed
 
 
@@ -78,6 +80,7 @@ def check_file(path: Path) -> tuple[str, str, str, list[str], int]:
         elif href.startswith("mailto:"):
             if href not in page or href[len("mailto:"):] not in email.text:
                 lost.append(href)
+    lost += [f"plaintext: {v}" for v in rule_violations(email.text)[:3]]   # reported with lost links
     if problems.errors:
         return path.name, "failed", problems.errors[0].message.split(";")[0][:60], lost, email.size
     return path.name, "built", "", lost, email.size
