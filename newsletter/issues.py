@@ -103,6 +103,8 @@ def read_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise IssueError(path, None, f"cannot read: {exc.strerror}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):   # Windows Notepad's "Unicode"
+        raise IssueError(path, 1, "saved as UTF-16; save the file as UTF-8")
     if b"\x00" in data[:8192]:
         raise IssueError(path, None, "looks like a binary file, not Markdown text")
     try:

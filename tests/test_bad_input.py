@@ -158,3 +158,26 @@ def test_output_parses_as_an_email(runner, workspace):
     page = parsed.get_body(("html",)).get_content()
     assert "https://example.org/t" in text and 'href="https://example.org/t"' in page
     assert "https://example.org/unsub" in text and "https://example.org/unsub" in page
+
+
+def test_utf16_file_says_so(runner, workspace):
+    (workspace / "issues" / "notepad.md").write_bytes(GOOD.encode("utf-16"))
+    assert_one_error(build(runner, "issues/notepad.md"), "issues/notepad.md", 1, "UTF-16")
+
+
+def test_unclosed_front_matter(runner, workspace):
+    write_issue(workspace, "open.md", "---\ntitle: Fine\ndate: 2026-01-05\n\nBody text.\n")
+    assert_one_error(build(runner, "issues/open.md"), "issues/open.md", 1, "closing '---'")
+
+
+def test_front_matter_that_is_not_a_mapping(runner, workspace):
+    write_issue(workspace, "list.md", "---\n- title\n- date\n---\nBody\n")
+    assert_one_error(build(runner, "issues/list.md"), "issues/list.md", 2, "key: value")
+
+
+def test_windows_line_endings_and_bom_build(runner, workspace):
+    data = "\ufeff" + GOOD.replace("\n", "\r\n")
+    (workspace / "issues" / "2026-01-05-win.md").write_bytes(data.encode("utf-8"))
+    result = build(runner, "issues/2026-01-05-win.md")
+    assert result.exit_code == 0, result.output
+    assert "Fine" in (workspace / "build/2026-01-05-win/email.txt").read_text()
