@@ -181,3 +181,22 @@ def test_windows_line_endings_and_bom_build(runner, workspace):
     result = build(runner, "issues/2026-01-05-win.md")
     assert result.exit_code == 0, result.output
     assert "Fine" in (workspace / "build/2026-01-05-win/email.txt").read_text()
+
+
+def test_builds_in_separate_processes_are_byte_identical(workspace):
+    """No output may depend on hash order, the clock or the process."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+    for case in ("event", "raw-html", "actions"):
+        shutil.copy(Path(__file__).parent / "golden" / f"{case}.md", workspace / "issues" / f"{case}.md")
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "newsletter", "build", "issues", "--output", f"out{seed}"],
+                       check=True, env=env, capture_output=True)
+        outputs.append({p.relative_to(workspace / f"out{seed}"): p.read_bytes()
+                        for p in sorted((workspace / f"out{seed}").rglob("*")) if p.is_file()})
+    assert len(outputs[0]) == 9 and outputs[0] == outputs[1]
