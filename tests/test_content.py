@@ -141,3 +141,31 @@ def test_unknown_placeholder_is_an_error_with_a_line(tmp_path):
     with pytest.raises(IssueError) as exc:
         content_of(tmp_path, "Hi.\n\nDear [[frist_name]],\n")
     assert exc.value.line == 7 and "[[first_name]]" in exc.value.detail
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2019-07-14 22:46:00 -04:00", "2019-07-14T22:46:00-04:00"),
+    ("2019-07-14 22:46:00 Z", "2019-07-14T22:46:00+00:00"),
+    ("2019-07-14T22:46:00Z", "2019-07-14T22:46:00+00:00"),
+    ("2019-07-14", "2019-07-14"),
+    ("'2019-07-14 22:46'", "2019-07-14T22:46:00"),
+])
+def test_jekyll_date_forms(tmp_path, value, expected):
+    path = tmp_path / "x.md"
+    path.write_text(f"---\ntitle: T\ndate: {value}\n---\nBody\n")
+    assert read_issue(path).date.isoformat() == expected
+
+
+def test_date_from_the_file_name(tmp_path):
+    path = tmp_path / "2019-07-14-name.md"
+    path.write_text("---\ntitle: T\n---\nBody\n")
+    assert read_issue(path).date.isoformat() == "2019-07-14"
+
+
+def test_subject_and_preheader_defaults(tmp_path):
+    content, _ = content_of(tmp_path, "\n\nThe first words of the *intro* paragraph.\n\nMore.\n")
+    assert content.subject == "Test"
+    assert content.preheader == "The first words of the intro paragraph."
+    content, _ = content_of(tmp_path, "Intro.\n", front="title: T\ndate: 2026-01-05\n"
+                            "subject: Read me\ndescription: The preview line\nlayout: post\n")
+    assert (content.subject, content.preheader) == ("Read me", "The preview line")

@@ -223,3 +223,22 @@ def test_a_template_added_between_builds_is_used(runner, workspace):
         header.replace("{{ config.org_name }}</mj-text>", "Our own header</mj-text>"))
     assert runner.invoke(main, ["build", str(path)]).exit_code == 0
     assert "Our own header" in (workspace / "build/2026-01-05-t/email.html").read_text()
+
+
+def test_theme_basics_in_the_built_html(runner, workspace):
+    """lang, alt on every image, color-scheme meta, footer address and unsubscribe."""
+    import re
+    (workspace / "newsletter.toml").write_text(
+        'org_name = "Test Group"\npostal_address = "1 Test St, Testville"\n'
+        'logo_url = "https://example.org/logo.png"\nsite_url = "https://example.org/"\n'
+        'unsubscribe_url = "https://example.org/unsub"\n')
+    path = write_issue(workspace, "2026-01-05-theme.md", ISSUE + "\n![](/images/no-alt.png)\n")
+    assert runner.invoke(main, ["build", str(path)]).exit_code == 0
+    html = (workspace / "build/2026-01-05-theme/email.html").read_text()
+    assert re.search(r"<html[^>]* lang=\"en\"", html)
+    images = re.findall(r"<img\b[^>]*>", html)
+    assert len(images) >= 4 and all(re.search(r'\balt="[^"]+"', img) for img in images), images
+    assert '<meta name="color-scheme" content="light dark">' in html
+    assert "@media (prefers-color-scheme: dark)" in html
+    assert "1 Test St, Testville" in html and 'href="https://example.org/unsub"' in html
+    assert re.search(r"padding:13px 22px", html) and "line-height:20px" in html   # 46 px buttons
