@@ -66,7 +66,7 @@ def check_file(path: Path) -> tuple[str, str, str, list[str], int]:
         content = build_content(read_issue(path), CONFIG, problems)
         email = make_email(content, CONFIG, problems)
     except IssueError as exc:
-        if exc.line is None or exc.path != str(path) and not str(path).endswith(exc.path):
+        if exc.line is None or Path(exc.path).resolve() != path.resolve():
             return path.name, "crash", f"IssueError without path:line: {exc}", [], 0
         return path.name, "failed", exc.detail.split(";")[0].split(":")[0][:60], [], 0
     except Exception:   # anything else is a bug: report it with its traceback
