@@ -144,10 +144,10 @@ def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
     try:
         for name, data in files.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+            staged.append((tmp, folder / name))   # before writing, so a failed write is cleaned up
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data.encode() if isinstance(data, str) else data)
             os.chmod(tmp, 0o666 & ~_UMASK)   # mkstemp makes 0600; outputs are ordinary files
-            staged.append((tmp, folder / name))
         for tmp, final in staged:
             os.replace(tmp, final)
     finally:

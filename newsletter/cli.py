@@ -13,7 +13,12 @@ from .issues import display_path
 
 def report(problems: Problems, strict: bool = False) -> None:
     for problem in problems:
-        click.echo(str(problem), err=True)
+        if problem.level == "error" and problem.id == "input":
+            # A file that could not be read at all: one `Error: path:line: message`.
+            where = f"{problem.path}:{problem.line}" if problem.line else problem.path
+            click.echo(f"Error: {where}: {problem.message}", err=True)
+        else:
+            click.echo(str(problem), err=True)
     if strict and problems.warnings and not problems.errors:
         raise NewsletterError(f"{len(problems.warnings)} warning(s) and --strict is on")
 
@@ -64,6 +69,8 @@ def build(paths, config_path, output_dir, platform, site_url, strict,
         for path in write_screenshots([folder for _, folder in result.built]):
             click.echo(f"wrote {display_path(path)}")
     if result.failed:
+        if len(result.failed) == 1 and not result.built:
+            raise click.exceptions.Exit(1)   # its error above says it all
         raise NewsletterError(f"{len(result.failed)} of {len(result.failed) + len(result.built)} "
                               f"issue(s) failed: " + ", ".join(result.failed))
     if strict and result.problems.warnings:

@@ -80,9 +80,9 @@ TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": UTM_KEYS, "ch
 
 
 def _key_line(text: str, key: str) -> int | None:
-    match = re.search(rf"^\s*\"?{re.escape(key)}\"?\s*=", text, re.M)
+    match = re.search(rf"^[ \t]*\"?{re.escape(key)}\"?[ \t]*=", text, re.M)
     if match is None:
-        match = re.search(rf"^\s*\[{re.escape(key)}\]", text, re.M)
+        match = re.search(rf"^[ \t]*\[{re.escape(key)}\]", text, re.M)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 

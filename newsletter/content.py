@@ -212,6 +212,8 @@ class _Reader:
             if child.markup == "linkify" and href.startswith("http://") \
                     and not following.content.startswith("http://"):
                 child.attrSet("href", "https://" + href[len("http://"):])
+                self.reporter(token.map)("link-scheme", f"link {following.content!r} has no "
+                                         f"scheme; using {child.attrGet('href')}", following.content)
         html = MD.renderer.renderInline(token.children or [], MD.options, {})
         return sanitize(html, self.reporter(token.map), self.fixer(token.map))
 

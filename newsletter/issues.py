@@ -90,11 +90,13 @@ def read_text(path: Path) -> str:
     if not path.exists():
         raise IssueError(path, None, "no such file")
     if path.is_dir():
-        raise IssueError(path, None, "is a folder, not an issue file")
+        raise IssueError(path, None, "is a folder with no issue files (*.md) in it")
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise IssueError(path, None, f"cannot read: {exc.strerror}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):   # Windows Notepad's "Unicode"
+        raise IssueError(path, 1, "saved as UTF-16; save the file as UTF-8")
     if b"\x00" in data[:8192]:
         raise IssueError(path, None, "looks like a binary file, not Markdown text")
     try:
@@ -206,10 +208,12 @@ def find_issue_files(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*")
-                                if p.suffix in SUFFIXES and p.is_file()
-                                and not any(part.startswith(".")
-                                            for part in p.relative_to(path).parts)))
+            inside = sorted(p for p in path.rglob("*")
+                            if p.suffix in SUFFIXES and p.is_file()
+                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            # A folder with no issues stays in the list, so reading it reports
+            # it as one bad input instead of stopping the whole batch.
+            found.extend(inside or [path])
         else:
             found.append(path)
     return found
@@ -217,7 +221,7 @@ def find_issue_files(paths: list[Path]) -> list[Path]:
 
 def newest_issue_file(folder: Path) -> Path:
     """The newest issue in a folder, by file-name date, then front matter date."""
-    files = find_issue_files([folder]) if folder.is_dir() else []
+    files = [p for p in find_issue_files([folder]) if p != folder] if folder.is_dir() else []
     if not files:
         raise NewsletterError(f"no issue files (*.md) in {display_path(folder)}/; "
                               "write one with 'newsletter new \"Title\"'")

@@ -40,7 +40,9 @@ def inline(nodes: list[Node], refs: _Refs | None, skip: str = "") -> str:
     out: list[str] = []
     for node in nodes:
         if isinstance(node, str):
-            out.append(node)
+            # A newline in text is a soft break (Markdown) or whitespace
+            # (HTML): the paragraph is re-wrapped; only <br> breaks a line.
+            out.append(node.replace("\n", " "))
         elif node.tag == "br":
             out.append("\n")
         elif node.tag == "img":
@@ -67,7 +69,7 @@ def inline(nodes: list[Node], refs: _Refs | None, skip: str = "") -> str:
     return "".join(out)
 
 
-def wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
+def wrap(text: str, indent: str = "", first: str | None = None, width: int = WIDTH) -> list[str]:
     """Wrap at 72 columns, never breaking a URL or a merge tag."""
     lines: list[str] = []
     first = indent if first is None else first
@@ -77,7 +79,7 @@ def wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
             if lines and lines[-1] != "":
                 lines.append("")
             continue
-        lines.extend(textwrap.wrap(words, WIDTH, initial_indent=first if not lines else indent,
+        lines.extend(textwrap.wrap(words, width, initial_indent=first if not lines else indent,
                                    subsequent_indent=indent, break_long_words=False,
                                    break_on_hyphens=False))
     return lines or [first.rstrip()]
@@ -98,9 +100,13 @@ def _only_link(nodes: list[Node]) -> Element | None:
 
 
 class _Writer:
-    def __init__(self):
+    def __init__(self, width: int = WIDTH):
         self.lines: list[str] = []
         self.action = 0
+        self.width = width   # narrower inside a quote, whose lines get "> "
+
+    def wrap(self, text: str, indent: str = "", first: str | None = None) -> list[str]:
+        return wrap(text, indent, first, self.width)
 
     def para(self, lines: list[str]) -> None:
         if self.lines and self.lines[-1] != "":
@@ -110,17 +116,17 @@ class _Writer:
     def item(self, item: Item, refs: _Refs, marker: str) -> None:
         marker = marker if len(marker) < 3 else marker + " "   # "10." needs its space too
         if item.kind == "plain":
-            self.para(wrap(inline(item.nodes, refs), "   ", marker.ljust(3)))
+            self.para(self.wrap(inline(item.nodes, refs), "   ", marker.ljust(3)))
             return
         if item.kind == "link":
             # A resource: its title, then the address on a line of its own.
             href = links(item.nodes)[0].attrs["href"]
-            self.para(wrap(text_of(item.nodes), "   ", marker.ljust(3)) + ["   " + _label(href)])
+            self.para(self.wrap(text_of(item.nodes), "   ", marker.ljust(3)) + ["   " + _label(href)])
             return
         skip = item.button.href if item.button else ""
-        lines = wrap(inline(item.nodes, refs, skip), "   ", marker.ljust(3))
+        lines = self.wrap(inline(item.nodes, refs, skip), "   ", marker.ljust(3))
         if item.button:
-            lines += wrap(f"{item.button.label}: {_label(item.button.href)}", "     ", "   > ")
+            lines += self.wrap(f"{item.button.label}: {_label(item.button.href)}", "     ", "   > ")
         self.para(lines)
 
     def block(self, block: Block, refs: _Refs) -> None:
@@ -130,14 +136,14 @@ class _Writer:
                 # A line that is just a link reads better with its URL beside it.
                 text = " ".join(text_of(only.children).split())
                 url = _label(only.attrs["href"])
-                self.para(wrap(url if text.rstrip("/") in (url.rstrip("/"), "") else f"{text}: {url}"))
+                self.para(self.wrap(url if text.rstrip("/") in (url.rstrip("/"), "") else f"{text}: {url}"))
             else:
-                self.para(wrap(inline(block.nodes, refs)))
+                self.para(self.wrap(inline(block.nodes, refs)))
         elif block.kind == "images":
             alts = [n.attrs.get("alt", "") for n in block.nodes if isinstance(n, Element)]
-            self.para(wrap(" ".join(f"[{a}]" for a in alts if a)))
+            self.para(self.wrap(" ".join(f"[{a}]" for a in alts if a)))
         elif block.kind == "heading":
-            self.para(wrap(inline(block.nodes, refs)))
+            self.para(self.wrap(inline(block.nodes, refs)))
         elif block.kind == "list":
             for n, item in enumerate(block.items, 1):
                 if item.kind == "action":
@@ -149,17 +155,27 @@ class _Writer:
         elif block.kind == "rule":
             self.para(["-" * 24])
         elif block.kind == "quote":
-            inner = _Writer()
+            inner = _Writer(self.width - 2)
             inner.action = self.action
             for child in block.children:
                 inner.block(child, refs)
             self.action = inner.action
             self.para(["> " + line if line else ">" for line in inner.lines])
         elif block.kind == "code":
-            self.para(["    " + line for line in block.text.split("\n")])
+            self.para([out for line in block.text.split("\n") for out in self.code_line(line)])
         elif block.kind == "table":
             for row in block.rows:
-                self.para(wrap(" | ".join(inline(cell, refs) for cell in row)))
+                self.para(self.wrap(" | ".join(inline(cell, refs) for cell in row)))
+
+    def code_line(self, line: str) -> list[str]:
+        # Long lines wrap with their indentation kept, as the HTML's pre-wrap
+        # does: pages often indent prose by accident, making it code.
+        line = "    " + line.expandtabs(4)
+        if len(line) <= self.width:
+            return [line]
+        indent = line[:len(line) - len(line.lstrip())][:12]
+        return textwrap.wrap(line.strip(), self.width, initial_indent=indent, subsequent_indent=indent,
+                             break_long_words=False, break_on_hyphens=False)
 
     def refs(self, refs: _Refs) -> None:
         if refs.urls:

@@ -32,17 +32,21 @@ def default_templates() -> Path:
 
 
 def template_env(config: Config) -> jinja2.Environment:
-    return _template_env(str(config.templates_path.resolve()))
+    # Compiling the theme costs more than rendering it (most of a build's
+    # time), so the Environment and its compiled templates are reused. Jinja
+    # reloads an edited template by itself; the snapshot of the user's folder
+    # makes a file added there replace the default one it overrides.
+    user = config.templates_path.resolve()
+    files = sorted(user.rglob("*")) if user.is_dir() else []
+    snapshot = tuple((str(f), f.stat().st_mtime_ns) for f in files if f.is_file())
+    return _environment(str(user), snapshot)
 
 
-# One Environment per templates folder, so each template is compiled once
-# per run rather than once per issue (most of a batch's time otherwise);
-# FileSystemLoader still notices edited files.
 @functools.lru_cache(maxsize=16)
-def _template_env(templates_path: str) -> jinja2.Environment:
+def _environment(user_templates: str, snapshot: tuple) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(templates_path),
+            jinja2.FileSystemLoader(user_templates),
             jinja2.FileSystemLoader(str(default_templates())),
         ]),
         autoescape=jinja2.select_autoescape(("html", "htm", "xml", "mjml")),
@@ -151,6 +155,10 @@ def compile_mjml(mjml: str, config: Config) -> str:
 
 
 _IMPORT = re.compile(r"@import\s[^;]+;")
+# lxml, which premailer serialises with, percent-encodes spaces, braces and
+# non-ASCII in href/src even with disable_link_rewrites: `{{ x }}` becomes
+# `{{%20x%20}}`, breaking merge tags a user's template writes directly.
+_URL_ATTR = re.compile(r"""\b(href|src)=(["'])(.*?)\2""", re.S | re.I)
 _STYLE = re.compile(r"<style\b([^>]*)>(.*?)</style>", re.S | re.I)
 INLINE_MARK = "nl-inline"
 
@@ -178,6 +186,12 @@ def inline_css(html: str) -> str:
         imports.append(match.group(0))
         return f"/*nl-import-{len(imports) - 1}*/"
     html = _IMPORT.sub(stash, html)
+    urls: list[str] = []
+
+    def stash_url(match: re.Match) -> str:
+        urls.append(match.group(3))
+        return f'{match.group(1)}="nl-url-{len(urls) - 1}"'
+    html = _URL_ATTR.sub(stash_url, html)
     html = _STYLE.sub(_ignore_unmarked, html)
     has_doctype = html.lstrip().lower().startswith("<!doctype")
 
@@ -196,6 +210,8 @@ def inline_css(html: str) -> str:
     ).transform()
     for i, rule in enumerate(imports):
         result = result.replace(f"/*nl-import-{i}*/", rule)
+    for i, url in enumerate(urls):
+        result = result.replace(f'="nl-url-{i}"', '="' + url.replace('"', "&quot;") + '"', 1)
     result = result.replace(' data-premailer="ignore"', "")
     if has_doctype and not result.lstrip().lower().startswith("<!doctype"):
         result = "<!doctype html>\n" + result   # premailer drops it: quirks mode

@@ -183,7 +183,7 @@ def test_inexpressible_placeholder_in_issue_is_an_error_with_line(runner, worksp
                 SHORT_ISSUE + "\nSee it online: [[view_online_url]]\n")
     result = runner.invoke(main, ["build", "--platform", "kit"])
     assert result.exit_code == 1
-    assert "issues/2026-03-03-short.md:8: error: kit has no tag for [[view_online_url]]" \
+    assert "Error: issues/2026-03-03-short.md:8: kit has no tag for [[view_online_url]]" \
         in result.output
 
 
@@ -229,7 +229,7 @@ def test_unknown_placeholder_is_an_error_with_line(runner, workspace):
     write_issue(workspace, "2026-03-03-short.md", SHORT_ISSUE + "\nBye [[last_name]].\n")
     result = runner.invoke(main, ["build", "--platform", "sendy"])
     assert result.exit_code == 1
-    assert "issues/2026-03-03-short.md:8: error: unknown placeholder [[last_name]]" in result.output
+    assert "Error: issues/2026-03-03-short.md:8: unknown placeholder [[last_name]]" in result.output
 
 
 def test_table_emphasis_is_not_mistaken_for_a_merge_tag(runner, workspace):

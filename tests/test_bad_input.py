@@ -1,0 +1,204 @@
+"""CLI behaviour and bad input: one `Error: path:line: message`, exit 1, no traceback."""
+import re
+
+import pytest
+
+from newsletter.cli import main
+
+from conftest import write_issue
+
+GOOD = "---\ntitle: Fine\ndate: 2026-01-05\n---\n\nHello [there](https://example.org/t).\n"
+
+
+def build(runner, *args):
+    return runner.invoke(main, ["build", *args])
+
+
+def assert_one_error(result, path, line, words):
+    """Exit 1, exactly one `Error:` line naming path (and line), no traceback."""
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and result.exception is None or \
+        isinstance(result.exception, SystemExit), result.output
+    errors = [l for l in result.output.splitlines() if l.startswith("Error:")]
+    assert len(errors) == 1, result.output
+    where = f"{path}:{line}: " if line else f"{path}: "
+    assert errors[0].startswith(f"Error: {where}"), errors[0]
+    assert re.search(words, errors[0], re.I), errors[0]
+
+
+def test_missing_file(runner, workspace):
+    assert_one_error(build(runner, "issues/nope.md"), "issues/nope.md", None, "no such file")
+
+
+def test_a_folder_without_issues(runner, workspace):
+    (workspace / "issues" / "drafts").mkdir()
+    assert_one_error(build(runner, "issues/drafts"), "issues/drafts", None, "folder")
+
+
+def test_binary_file(runner, workspace):
+    (workspace / "issues" / "photo.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert_one_error(build(runner, "issues/photo.md"), "issues/photo.md", None, "binary")
+
+
+def test_non_utf8_file_names_the_line_of_the_bad_byte(runner, workspace):
+    data = GOOD.encode() + b"\nMore text.\nCaf\xe9 au lait\n"
+    (workspace / "issues" / "latin1.md").write_bytes(data)
+    assert_one_error(build(runner, "issues/latin1.md"), "issues/latin1.md", 9, "UTF-8")
+
+
+def test_yaml_error_names_its_line(runner, workspace):
+    write_issue(workspace, "bad.md", "---\ntitle: Fine\ntags: [one, two\ndate: 2026-01-05\n---\nBody\n")
+    result = build(runner, "issues/bad.md")
+    line = int(re.search(r"bad\.md:(\d+):", result.output).group(1))
+    assert line in (3, 4, 5)   # PyYAML reports where it noticed the open bracket
+    assert_one_error(result, "issues/bad.md", line, "YAML")
+
+
+def test_yaml_error_on_a_plain_line(runner, workspace):
+    write_issue(workspace, "bad.md", "---\ntitle: Fine\ndate: 2026-01-05\nsubject: a: b\n---\nBody\n")
+    assert_one_error(build(runner, "issues/bad.md"), "issues/bad.md", 4, "YAML")
+
+
+def test_merge_conflict_markers_in_front_matter(runner, workspace):
+    write_issue(workspace, "conflict.md", "---\ntitle: Fine\n<<<<<<< HEAD\ndate: 2026-01-05\n"
+                "=======\ndate: 2026-01-06\n>>>>>>> theirs\n---\nBody\n")
+    assert_one_error(build(runner, "issues/conflict.md"), "issues/conflict.md", 3, "merge-conflict")
+
+
+def test_missing_title(runner, workspace):
+    write_issue(workspace, "untitled.md", "---\ndate: 2026-01-05\nlayout: post\n---\nBody\n")
+    assert_one_error(build(runner, "issues/untitled.md"), "issues/untitled.md", 1, "title")
+
+
+def test_empty_title(runner, workspace):
+    write_issue(workspace, "untitled.md", "---\ndate: 2026-01-05\ntitle: ''\n---\nBody\n")
+    assert_one_error(build(runner, "issues/untitled.md"), "issues/untitled.md", 3, "title")
+
+
+@pytest.mark.parametrize("value", ["next Tuesday", "2026-13-45", "14/07/2019"])
+def test_unparseable_date(runner, workspace, value):
+    write_issue(workspace, "when.md", f"---\ntitle: Fine\nlayout: post\ndate: {value}\n---\nBody\n")
+    assert_one_error(build(runner, "issues/when.md"), "issues/when.md", 4, "date")
+
+
+def test_batch_builds_the_good_files_and_summarises(runner, workspace):
+    write_issue(workspace, "2026-01-01-a.md", GOOD)
+    write_issue(workspace, "2026-01-02-b.md", "---\ndate: 2026-01-02\n---\nNo title\n")
+    write_issue(workspace, "2026-01-03-c.md", GOOD)
+    result = build(runner, "issues/2026-01-01-a.md", "issues/2026-01-02-b.md", "issues/2026-01-03-c.md")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "Error: issues/2026-01-02-b.md:1: missing 'title'" in result.output
+    assert "1 of 3 issue(s) failed: issues/2026-01-02-b.md" in result.output
+    assert (workspace / "build/2026-01-01-a/email.html").is_file()
+    assert (workspace / "build/2026-01-03-c/email.html").is_file()
+    assert not (workspace / "build/2026-01-02-b").exists()
+
+
+def test_a_failed_build_leaves_previous_outputs_intact(runner, workspace):
+    path = write_issue(workspace, "2026-01-05-x.md", GOOD)
+    assert build(runner, str(path)).exit_code == 0
+    out = workspace / "build/2026-01-05-x"
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    path.write_text(GOOD.replace("title: Fine\n", ""), encoding="utf-8")
+    assert build(runner, str(path)).exit_code == 1
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before   # no temp files left
+
+
+def test_a_failed_write_leaves_previous_outputs_intact(workspace, monkeypatch):
+    """Atomic at the file level too: a failed write renames nothing, leaves no temp file."""
+    from newsletter import build as build_mod
+    out = workspace / "out"
+    build_mod.write_atomically(out, {"email.html": "old html", "email.txt": "old text"})
+    # Fail while writing, before any rename: nothing may change.
+    monkeypatch.setattr(build_mod.os, "fdopen", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        build_mod.write_atomically(out, {"email.html": "new html", "email.txt": "new text"})
+    assert (out / "email.html").read_text() == "old html"
+    assert sorted(p.name for p in out.iterdir()) == ["email.html", "email.txt"]
+
+
+def test_two_builds_are_byte_identical(runner, workspace):
+    path = write_issue(workspace, "2026-01-05-x.md", GOOD + "\n* Sign [HERE](https://example.org/s).\n")
+    out = workspace / "build/2026-01-05-x"
+    assert build(runner, str(path)).exit_code == 0
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert build(runner, str(path)).exit_code == 0
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == first
+    assert set(first) == {"email.html", "email.txt", "email.mjml"}
+
+
+def test_build_without_paths_builds_the_newest(runner, workspace):
+    write_issue(workspace, "2026-01-01-old.md", GOOD)
+    write_issue(workspace, "2026-02-01-new.md", GOOD)
+    result = build(runner)
+    assert result.exit_code == 0, result.output
+    assert (workspace / "build/2026-02-01-new/email.html").is_file()
+    assert not (workspace / "build/2026-01-01-old").exists()
+
+
+def test_build_with_no_issues_says_how_to_start(runner, workspace):
+    result = build(runner)
+    assert result.exit_code == 1 and "newsletter new" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_output_parses_as_an_email(runner, workspace):
+    """The two parts make a valid multipart message, as a mailing service sends it."""
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+    path = write_issue(workspace, "2026-01-05-x.md", GOOD)
+    assert build(runner, str(path), "--output", "out").exit_code == 0
+    msg = EmailMessage()
+    msg["Subject"] = "Fine"
+    msg.set_content((workspace / "out/2026-01-05-x/email.txt").read_text())
+    msg.add_alternative((workspace / "out/2026-01-05-x/email.html").read_text(), subtype="html")
+    parsed = message_from_bytes(msg.as_bytes(), policy=policy.default)
+    text = parsed.get_body(("plain",)).get_content()
+    page = parsed.get_body(("html",)).get_content()
+    assert "https://example.org/t" in text and 'href="https://example.org/t"' in page
+    assert "https://example.org/unsub" in text and "https://example.org/unsub" in page
+
+
+def test_utf16_file_says_so(runner, workspace):
+    (workspace / "issues" / "notepad.md").write_bytes(GOOD.encode("utf-16"))
+    assert_one_error(build(runner, "issues/notepad.md"), "issues/notepad.md", 1, "UTF-16")
+
+
+def test_unclosed_front_matter(runner, workspace):
+    write_issue(workspace, "open.md", "---\ntitle: Fine\ndate: 2026-01-05\n\nBody text.\n")
+    assert_one_error(build(runner, "issues/open.md"), "issues/open.md", 1, "closing '---'")
+
+
+def test_front_matter_that_is_not_a_mapping(runner, workspace):
+    write_issue(workspace, "list.md", "---\n- title\n- date\n---\nBody\n")
+    assert_one_error(build(runner, "issues/list.md"), "issues/list.md", 2, "key: value")
+
+
+def test_windows_line_endings_and_bom_build(runner, workspace):
+    data = "\ufeff" + GOOD.replace("\n", "\r\n")
+    (workspace / "issues" / "2026-01-05-win.md").write_bytes(data.encode("utf-8"))
+    result = build(runner, "issues/2026-01-05-win.md")
+    assert result.exit_code == 0, result.output
+    assert "Fine" in (workspace / "build/2026-01-05-win/email.txt").read_text()
+
+
+def test_builds_in_separate_processes_are_byte_identical(workspace):
+    """No output may depend on hash order, the clock or the process."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+    for case in ("event", "raw-html", "actions"):
+        shutil.copy(Path(__file__).parent / "golden" / f"{case}.md", workspace / "issues" / f"{case}.md")
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "newsletter", "build", "issues", "--output", f"out{seed}"],
+                       check=True, env=env, capture_output=True)
+        outputs.append({p.relative_to(workspace / f"out{seed}"): p.read_bytes()
+                        for p in sorted((workspace / f"out{seed}").rglob("*")) if p.is_file()})
+    # email.html, .txt, .mjml for each case, plus the event's .ics file.
+    assert len(outputs[0]) == 10 and outputs[0] == outputs[1]
+    assert Path("event/event.ics") in outputs[0]

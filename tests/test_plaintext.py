@@ -1,0 +1,118 @@
+"""The plaintext part: 72 columns, underlined headings, numbered actions with
+URLs, [n] references, never two blank lines in a row."""
+import re
+from pathlib import Path
+
+import pytest
+
+from newsletter.config import Config
+from newsletter.content import build_content
+from newsletter.errors import Problems
+from newsletter.issues import read_issue
+from newsletter.plaintext import render_text
+
+CONFIG = Config(org_name="Test Group", postal_address="1 Test St, Testville",
+                site_url="https://example.org/")
+# What may start an over-long line: an indent and a marker such as "[3]",
+# ">", "RSVP:" or "Donate:"; after it must come one unbreakable token.
+MARKER = re.compile(r"^\s*(?:\[\d+\]|>|[\w ]{1,40}:|-|\d+\.)?\s*")
+
+
+def rule_violations(text: str) -> list[str]:
+    """Lines that break the plaintext rules (shared with the corpus test)."""
+    found = ["two blank lines in a row"] if "\n\n\n" in text else []
+    for line in text.split("\n"):
+        if len(line) > 72 and " " in MARKER.sub("", line, count=1).strip():
+            found.append(f"over 72 columns: {line!r}")
+        if line != line.rstrip():
+            found.append(f"trailing space: {line!r}")
+    return found
+
+
+def text_for(tmp_path, body, front="title: Plain text\ndate: 2026-01-05\n"):
+    path = tmp_path / "2026-01-05-plain.md"
+    path.write_text(f"---\n{front}---\n{body}", encoding="utf-8")
+    return render_text(build_content(read_issue(path), CONFIG, Problems()), CONFIG)
+
+
+LONG = ("We will meet at the library on Tuesday evening to plan the spring cleanup "
+        "of the river path, and everyone is welcome, including children and dogs on leads. ")
+
+
+def test_paragraphs_wrap_at_72_but_urls_stay_whole(tmp_path):
+    url = "https://example.org/" + "very-long-path/" * 8
+    text = text_for(tmp_path, f"{LONG * 3}\n\nSee {url} for the map.\n\n> {LONG * 2}\n\n    code {LONG}\n")
+    assert not rule_violations(text), rule_violations(text)
+    assert url in text.split("\n") or any(line.endswith(url) for line in text.split("\n"))
+    assert max(len(l) for l in text.split("\n") if url not in l) <= 72
+
+
+def test_headings_are_underlined(tmp_path):
+    text = text_for(tmp_path, "Intro.\n\n## Get involved\n\nText.\n\n### Read more\n\nMore.\n")
+    lines = text.split("\n")
+    title = lines.index("Plain text")
+    assert lines[title + 1] == "=" * len("Plain text")
+    for heading in ("Get involved", "Read more"):
+        at = lines.index(heading)
+        assert lines[at + 1] == "-" * len(heading)
+
+
+def test_action_items_are_numbered_with_their_url(tmp_path):
+    body = ("* Sign the letter [HERE](https://example.org/letter).\n"
+            "* Call the mayor, script at [the call sheet](https://example.org/calls).\n\n"
+            "## More\n\n* Donate [here](https://example.org/donate) for supplies.\n")
+    text = text_for(tmp_path, body)
+    assert re.search(r"^1\. Sign the letter HERE\.\n   > Sign the letter: https://example\.org/letter$", text, re.M)
+    assert re.search(r"^2\. Call the mayor.*\n   > The call sheet: https://example\.org/calls$", text, re.M)
+    assert re.search(r"^3\. Donate here for supplies\.\n   > Donate: https://example\.org/donate$", text, re.M)
+
+
+def test_other_links_are_numbered_references_per_section(tmp_path):
+    body = ("Read [the plan](https://example.org/plan) and [the map](https://example.org/map), "
+            "then [the plan](https://example.org/plan) again.\n\n## Next\n\nSee [minutes](https://example.org/min).\n")
+    text = text_for(tmp_path, body)
+    assert "Read the plan [1] and the map [2], then the plan [1] again." in text
+    first, second = text.split("Next\n----")
+    assert "[1] https://example.org/plan\n[2] https://example.org/map" in first
+    assert "minutes [1]" in second and "[1] https://example.org/min" in second
+
+
+def test_bare_links_are_not_referenced_twice(tmp_path):
+    text = text_for(tmp_path, "Go to <https://example.org/x> or mail <a@example.org>.\n")
+    assert "Go to https://example.org/x or mail a@example.org." in text
+    assert "[1]" not in text
+
+
+def test_never_two_blank_lines(tmp_path):
+    body = ("Intro.\n\n\n\n<script>x</script>\n\n<div></div>\n\n---\n\n\n* \n\n"
+            "Line one  \n  \nLine two<br><br><br>three\n\n> \n>\n> quoted\n\n```\n\n\n\ncode\n```\n")
+    text = text_for(tmp_path, body)
+    assert "\n\n\n" not in text
+    assert not rule_violations(text)
+
+
+def test_event_block_in_text(tmp_path):
+    front = ("title: Rally\ndate: 2026-05-01\nevent-start-date: 2026-05-16 10:00:00 -04:00\n"
+             "Location: The bandstand\nRSVP-link: https://example.org/rsvp\n"
+             "call-script-text: Hello, I live in town and I support the budget.\n")
+    text = text_for(tmp_path, "Come along.\n", front=front)
+    assert "When: Saturday, May 16, 2026" in text
+    assert "Where: The bandstand" in text and "RSVP: https://example.org/rsvp" in text
+    assert "Call script:\n  Hello, I live in town" in text
+
+
+def test_footer_has_address_and_unsubscribe(tmp_path):
+    text = text_for(tmp_path, "Hi.\n")
+    assert text.rstrip().endswith("1 Test St, Testville\nUnsubscribe: [[unsubscribe_url]]")
+
+
+@pytest.mark.parametrize("case", sorted(p.stem for p in (Path(__file__).parent / "golden").glob("*.md")))
+def test_golden_texts_follow_the_rules(case):
+    text = (Path(__file__).parent / "golden" / f"{case}.txt").read_text()
+    assert not rule_violations(text)
+
+
+def test_seed_text_follows_the_rules(seed):
+    text = render_text(build_content(read_issue(seed), CONFIG, Problems()), CONFIG)
+    assert not rule_violations(text)
+    assert len(re.findall(r"^\d+\. ", text, re.M)) == 6
