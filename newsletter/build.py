@@ -65,12 +65,16 @@ def render_html(content: Content, config: Config, problems: Problems) -> tuple[s
 
 
 def make_email(content: Content, config: Config, problems: Problems,
-               allow_missing_unsubscribe: bool = False) -> Email:
-    """Render both parts from one Content and write the service's merge tags."""
+               allow_missing_unsubscribe: bool = False, text_content: Content | None = None) -> Email:
+    """Render both parts from one Content and write the service's merge tags.
+
+    `text_content`, if given, is the same Content with shorter calendar links
+    for the text part, where every address is printed in full.
+    """
     platform = platforms.get_platform(config.platform)
     mjml, html = render_html(content, config, problems)
-    calendar = calendar_links(content.event, config) if content.event else []
-    text = platforms.protect(render_text(content, config, event_calendar=calendar))
+    calendar = calendar_links(content.event, config, short=True) if content.event else []
+    text = platforms.protect(render_text(text_content or content, config, event_calendar=calendar))
     missing: list[str] = []
     parts = []
     for part, is_html in ((html, True), (text, False), (mjml, True)):

@@ -51,9 +51,9 @@ def span(event: Event) -> tuple[dt.datetime | dt.date, dt.datetime | dt.date] | 
     if event.start is None:
         return None
     if event.all_day:
-        last = event.end if event.end is not None and not isinstance(event.end, dt.datetime) \
-            else event.start
-        return event.start, last + dt.timedelta(days=1)
+        # A date start with a timed end still runs to the end's day.
+        last = event.end.date() if isinstance(event.end, dt.datetime) else event.end
+        return event.start, max(last or event.start, event.start) + dt.timedelta(days=1)
     start = event.start.astimezone(dt.timezone.utc)
     if isinstance(event.end, dt.datetime):
         end = event.end.astimezone(dt.timezone.utc)
@@ -66,11 +66,11 @@ def span(event: Event) -> tuple[dt.datetime | dt.date, dt.datetime | dt.date] | 
     return start, end
 
 
-def details(event: Event) -> str:
+def details(event: Event, short: bool = False) -> str:
     parts = []
     if event.rsvp:
         parts.append("RSVP: " + event.rsvp.removeprefix("mailto:"))
-    if event.call_script:
+    if event.call_script and not short:
         parts.append("Call script:\n" + event.call_script)
     text = "\n\n".join(parts)
     return text if len(text) <= DETAILS_LIMIT else text[:DETAILS_LIMIT - 1].rstrip() + "…"
@@ -88,13 +88,18 @@ def _url(base: str, params: dict[str, str]) -> str:
                                   quote_via=quote)
 
 
-def calendar_links(event: Event, config: Config) -> list[CalendarLink]:
-    """Google, Outlook and (when published) .ics links; none without a start."""
+def calendar_links(event: Event, config: Config, short: bool = False) -> list[CalendarLink]:
+    """Google, Outlook and (when published) .ics links; none without a start.
+
+    `short` links leave the call script out of the details: the text part
+    prints every address in full, and a call script makes it a screenful of
+    %-escapes (the script is in the email itself, under the event).
+    """
     times = span(event)
     if times is None:
         return []
     start, end = times
-    text = details(event)
+    text = details(event, short)
     google = _url(GOOGLE, {
         "action": "TEMPLATE", "text": event.title,
         "dates": f"{_stamp(start, True)}/{_stamp(end, True)}",

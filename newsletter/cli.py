@@ -185,24 +185,15 @@ def check(paths, config_path, platform, site_url, strict, fmt) -> None:
 def digest(paths, since, until, days, as_of, include_unpublished, dated_by, config_path,
            output_dir, platform) -> None:
     """Gather the files of a date range (default folder: issues/) into one email."""
-    import datetime as dt
+    from .digest import digest_command
 
-    from .digest import make_digest
-
-    as_of = as_of.date() if as_of else dt.date.today()
-    if days is not None and (since or until):
-        raise click.UsageError("give either --days or --since/--until, not both")
-    if days is not None:
-        since, until = as_of - dt.timedelta(days=days - 1), as_of
-    elif since is None:
-        raise click.UsageError("give --since DATE (and --until DATE), or --days N")
-    else:
-        since, until = since.date(), until.date() if until else as_of
     problems = Problems()
     config = load_config(config_path, problems, output_dir=output_dir, platform=platform)
     try:
-        email, folder, digest = make_digest(list(paths), config, since, until, as_of,
-                                            include_unpublished, problems, dated_by)
+        email, folder, digest = digest_command(
+            list(paths), config, problems, since=since and since.date(),
+            until=until and until.date(), days=days, as_of=as_of and as_of.date(),
+            include_unpublished=include_unpublished, dated_by=dated_by)
     finally:
         report(problems)
     if problems.errors:

@@ -10,6 +10,8 @@ import datetime as dt
 import tomllib
 from pathlib import Path
 
+import click
+
 from .build import Email, make_email, output_files, write_atomically
 from .calendar import ics_bytes, ics_link_target
 from .config import Config
@@ -80,6 +82,40 @@ def fit(digest: Digest, entries: list[Entry], settings: Settings, intro: list[Bl
     return fits
 
 
+def _now(tz) -> dt.datetime:
+    return dt.datetime.now(tz)
+
+
+def today(config: Config) -> dt.date:
+    """Today where the group is, not where the machine is (often a UTC server)."""
+    return _now(config.tz).date()
+
+
+def date_range(config: Config, since: dt.date | None = None, until: dt.date | None = None,
+               days: int | None = None, as_of: dt.date | None = None
+               ) -> tuple[dt.date, dt.date, dt.date]:
+    """The command's --since/--until/--days/--as-of -> (since, until, as_of)."""
+    as_of = as_of or today(config)
+    if days is not None and (since or until):
+        raise click.UsageError("give either --days or --since/--until, not both")
+    if days is not None:
+        return as_of - dt.timedelta(days=days - 1), as_of, as_of
+    if since is None:
+        raise click.UsageError("give --since DATE (and --until DATE), or --days N")
+    return since, until or as_of, as_of
+
+
+def digest_command(paths: list[Path], config: Config, problems: Problems, *,
+                   since: dt.date | None = None, until: dt.date | None = None,
+                   days: int | None = None, as_of: dt.date | None = None,
+                   include_unpublished: bool = False, dated_by: str = "front-matter"
+                   ) -> tuple[Email, Path, Digest]:
+    """`newsletter digest`: the date range from its options, then make_digest."""
+    since, until, as_of = date_range(config, since, until, days, as_of)
+    return make_digest(paths, config, since, until, as_of, include_unpublished, problems,
+                       dated_by)
+
+
 def build_digest(paths: list[Path], config: Config, since: dt.date, until: dt.date,
                  as_of: dt.date, include_unpublished: bool, problems: Problems,
                  dated_by: str = "front-matter") -> tuple[Email, Path]:
@@ -113,7 +149,8 @@ def make_digest(paths: list[Path], config: Config, since: dt.date, until: dt.dat
     kept, digest.moved = entries[:keep], entries[keep:]
     digest.entries = kept
     content = assemble(digest, kept, digest.moved, settings, intro, config)
-    email = make_email(content, config, problems)
+    text_content = assemble(digest, kept, digest.moved, settings, intro, config, short=True)
+    email = make_email(content, config, problems, text_content=text_content)
     events = [(e.event, e.issue.stem, e.issue.date, ics_link_target(e.event))
               for e in kept if e.event is not None]
     if events:

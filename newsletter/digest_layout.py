@@ -35,12 +35,15 @@ def _joined(nodes: list[Node], sep: Node = " · ") -> list[Node]:
     return out
 
 
-def event_card(event: Event, also: list[str], config: Config) -> Block:
-    """When, where, RSVP and calendar links as one card whose button is the RSVP."""
+def event_card(event: Event, also: list[str], config: Config, short: bool = False) -> Block:
+    """When, where, RSVP and calendar links as one card whose button is the RSVP.
+
+    `short` calendar links are for the text part; see calendar_links.
+    """
     paras: list[list[Node]] = [[_strong("When: "), format_when(event, config.tz)]]
     if event.location:
         paras.append([_strong("Where: "), event.location])
-    calendar = calendar_links(event, config)
+    calendar = calendar_links(event, config, short)
     # The RSVP link is in the text as well as on the button, because a card
     # list that is compacted to save space shows only its text.
     actions = ([_a(event.rsvp, "RSVP")] if event.rsvp else []) + \
@@ -58,12 +61,12 @@ def event_card(event: Event, also: list[str], config: Config) -> Block:
     return Block("list", event.line, items=[item], style="cards")
 
 
-def entry_blocks(entry: Entry, config: Config) -> list[Block]:
+def entry_blocks(entry: Entry, config: Config, short: bool = False) -> list[Block]:
     line = entry.issue.body_line
     # Bold rather than a heading, so the day headings above stand out.
     out = [Block("paragraph", line, nodes=[_strong(entry.issue.title)])]
     if entry.event is not None:
-        out.append(event_card(entry.event, entry.also, config))
+        out.append(event_card(entry.event, entry.also, config, short))
     elif entry.also:
         out.append(Block("paragraph", line, nodes=[
             Element("em", {}, ["Also posted as: " + "; ".join(entry.also)])]))
@@ -89,21 +92,21 @@ def _heading(text: str, level: int) -> Block:
 
 
 def assemble(digest: Digest, kept: list[Entry], moved: list[Entry], settings: Settings,
-             intro: list[Block], config: Config) -> Content:
+             intro: list[Block], config: Config, short: bool = False) -> Content:
     tz = config.tz
     groups: dict[str, list[Section]] = {name: [] for name in SECTIONS}
     for entry in kept:
         if entry.kind == "events":
             day = day_of(entry.event.start, tz)
             if groups["events"] and groups["events"][-1].heading.nodes == [day_heading(day)]:
-                groups["events"][-1].blocks += entry_blocks(entry, config)
+                groups["events"][-1].blocks += entry_blocks(entry, config, short)
             else:
                 groups["events"].append(Section(_heading(day_heading(day), 3),
-                                                entry_blocks(entry, config)))
+                                                entry_blocks(entry, config, short)))
         else:
             if not groups[entry.kind]:
                 groups[entry.kind].append(Section(_heading(HEADINGS[entry.kind], 2), []))
-            groups[entry.kind][0].blocks += entry_blocks(entry, config)
+            groups[entry.kind][0].blocks += entry_blocks(entry, config, short)
     if groups["events"]:
         top = Section(_heading(HEADINGS["events"], 2), [])
         url = ics_url(config, digest.name)

@@ -155,13 +155,19 @@ def format_when(event: Event, tz: ZoneInfo) -> str:
         return t.strftime("%I:%M %p").lstrip("0").replace(":00 ", " ")
     if not isinstance(event.start, dt.datetime):
         text = day(event.start)
-        if event.end is not None and not isinstance(event.end, dt.datetime) and event.end != event.start:
-            text += f" – {day(event.end)}"
+        end = event.end.astimezone(tz).date() if isinstance(event.end, dt.datetime) else event.end
+        if end is not None and end > event.start:
+            text += f" – {day(end)}"
         return text
     start = event.start.astimezone(tz)
+    zone = start.strftime("%Z")
     text = f"{day(start)}, {clock(start)}"
     if isinstance(event.end, dt.datetime):
         end = event.end.astimezone(tz)
+        if end.strftime("%Z") != zone:
+            # Across a clock change (a weekend retreat in early November):
+            # each time with its own zone, or the end reads an hour off.
+            text += f" {zone}"
+            zone = end.strftime("%Z")
         text += f" – {clock(end)}" if end.date() == start.date() else f" – {day(end)}, {clock(end)}"
-    zone = start.strftime("%Z")
     return f"{text} {zone}" if zone else text

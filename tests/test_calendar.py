@@ -137,3 +137,46 @@ def test_bad_event_date_in_single_issue_warns(workspace, runner, bad):
     assert "2026-07-01-x.md:3: warning: cannot read event-start-date" in result.output
     assert "no start date, so it gets no calendar links" in result.output
     assert not list((workspace / "build" / "2026-07-01-x").glob("*.ics"))
+
+
+def test_when_across_a_clock_change_names_both_zones():
+    from zoneinfo import ZoneInfo
+
+    from newsletter.events import format_when
+
+    chicago = ZoneInfo("America/Chicago")
+    # Naive times in front matter take the configured zone, each with its own offset.
+    retreat = Event("Retreat", dt.datetime(2026, 10, 30, 18, 0, tzinfo=chicago),
+                    dt.datetime(2026, 11, 1, 12, 0, tzinfo=chicago))
+    assert format_when(retreat, chicago) == \
+        "Friday, October 30, 2026, 6 PM CDT – Sunday, November 1, 2026, 12 PM CST"
+    assert query(links_by_label(retreat, Config())["Add to Google Calendar"])["dates"] == \
+        "20261030T230000Z/20261101T180000Z"
+    same = Event("Meeting", dt.datetime(2026, 10, 28, 19, 0, tzinfo=chicago),
+                 dt.datetime(2026, 10, 28, 20, 30, tzinfo=chicago))
+    assert format_when(same, chicago) == "Wednesday, October 28, 2026, 7 PM – 8:30 PM CDT"
+
+
+def test_text_part_calendar_links_leave_out_the_call_script():
+    event = Event("Call-in", dt.datetime(2026, 7, 17, 10, 0, tzinfo=PDT), None,
+                  location="Phone", rsvp="mailto:a@example.org",
+                  call_script="Hello; I live in ward 2,\nplease vote yes.")
+    full, short = calendar_links(event, Config()), calendar_links(event, Config(), short=True)
+    assert "ward 2" in query(full[0])["details"] and "ward 2" in query(full[1])["body"]
+    assert query(short[0])["details"] == query(short[1])["body"] == "RSVP: a@example.org"
+    for a, b in zip(full, short):
+        assert {k: v for k, v in query(a).items() if k not in ("details", "body")} == \
+            {k: v for k, v in query(b).items() if k not in ("details", "body")}
+
+
+def test_all_day_start_with_a_timed_end_runs_to_that_day():
+    from zoneinfo import ZoneInfo
+
+    from newsletter.events import format_when
+
+    chicago = ZoneInfo("America/Chicago")
+    event = Event("Conference", dt.date(2026, 11, 6),
+                  dt.datetime(2026, 11, 8, 17, 0, tzinfo=chicago))
+    assert format_when(event, chicago) == "Friday, November 6, 2026 – Sunday, November 8, 2026"
+    assert query(links_by_label(event, Config())["Add to Google Calendar"])["dates"] == \
+        "20261106/20261109"

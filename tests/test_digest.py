@@ -123,7 +123,8 @@ def test_each_event_is_actionable_in_both_parts(week, runner):
         "Summer Fair Volunteers Wanted": "20260725T140000Z/20260725T200000Z",
     }
     for url in google and [h for h in links if "calendar.google.com" in h or "outlook" in h]:
-        assert url in text
+        # The text part's links are the same but for the call script (see below).
+        assert re.split("&(?:details|body)=", url)[0] in text
     assert "> RSVP: organizer@example.org" in text            # the email address became mailto:
     assert "mailto:organizer@example.org" in links
     assert "> RSVP: https://example.org/fair-signup" in text   # the scheme was added
@@ -196,7 +197,7 @@ def test_over_budget_moves_lowest_priority_items_behind_a_link(week, runner):
     html = (week / OUT / "email.html").read_text()
     text = (week / OUT / "email.txt").read_text()
     assert len(html.encode()) <= 24 * 1024
-    for part in (html, text):
+    for part in (html, " ".join(text.split())):
         assert "did not fit in this email:" in part
         # Actions are the lowest priority and go first; the featured item stays.
         assert part.index("Neighbourhood Picnic") < part.index("More on our site") \
@@ -281,3 +282,59 @@ def test_dated_by_file_name(week, runner):
     assert "Our Events Page" not in (week / OUT / "email.txt").read_text()
     assert run(runner, *WEEK, "--dated-by", "file-name").exit_code == 0
     assert "Our Events Page" in (week / OUT / "email.txt").read_text()
+
+
+def test_text_part_has_short_calendar_links_for_the_same_events(week, runner):
+    """The text part prints every address, so its calendar links leave the
+    call script out; they still add the same event as the HTML's."""
+    assert run(runner, *WEEK).exit_code == 0
+    text = (week / OUT / "email.txt").read_text()
+    html_links = [h for h in hrefs((week / OUT / "email.html").read_text())
+                  if h.startswith(("https://calendar.google.com/", "https://outlook.live.com/"))]
+    text_links = re.findall(r"https://(?:calendar\.google|outlook\.live)\.com/\S+", text)
+    assert len(text_links) == len(html_links) == 12
+
+    def fields(url):
+        return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()
+                if k not in ("details", "body")}
+
+    assert sorted(map(str, map(fields, text_links))) == sorted(map(str, map(fields, html_links)))
+    call_in = [h for h in html_links if "Coastal" in h]
+    assert all("watershed" in parse_qs(urlsplit(h).query).get("details", parse_qs(
+        urlsplit(h).query).get("body"))[0] for h in call_in)
+    assert "watershed%3B" not in text and "Call%20script" not in text
+    short = [u for u in text_links if "Coastal" in u and "calendar.google" in u]
+    assert parse_qs(urlsplit(short[0]).query)["details"] == ["RSVP: organizer@example.org"]
+    # The script itself is still in the text part, under its event.
+    assert "Call script: Hello, my name is ___ and I live in your district." in text
+    assert max(len(line) for line in text.splitlines()) < 400
+
+
+def test_days_counts_back_from_today_in_the_configured_timezone(week, runner, monkeypatch):
+    import newsletter.digest
+
+    # 03:00 UTC on July 20 is still the evening of July 19 in New York.
+    monkeypatch.setattr(newsletter.digest, "_now",
+                        lambda tz: dt.datetime(2026, 7, 20, 3, 0, tzinfo=dt.timezone.utc)
+                        .astimezone(tz))
+    result = run(runner, "--days", "7")
+    assert result.exit_code == 0, result.output
+    # The board session ends at 3 PM on July 19, so it is not over yet.
+    assert "School Board Budget Session" in (week / OUT / "email.txt").read_text()
+
+
+def test_date_range_is_library_logic():
+    from click import UsageError
+
+    from newsletter.config import Config
+    from newsletter.digest import date_range
+
+    config = Config(timezone="America/New_York")
+    july = dt.date(2026, 7, 19)
+    assert date_range(config, days=7, as_of=july) == (dt.date(2026, 7, 13), july, july)
+    assert date_range(config, since=dt.date(2026, 7, 1), as_of=july) == \
+        (dt.date(2026, 7, 1), july, july)
+    with pytest.raises(UsageError):
+        date_range(config, since=dt.date(2026, 7, 1), days=3)
+    with pytest.raises(UsageError):
+        date_range(config, until=july)
