@@ -73,8 +73,9 @@ def entry_blocks(entry: Entry, config: Config, short: bool = False) -> list[Bloc
     return out + entry.blocks
 
 
-def day_heading(day: dt.date) -> str:
-    return f"{day:%A, %B} {day.day}"
+def day_heading(day: dt.date, year: int) -> str:
+    """'Saturday, July 18', with the year when it is not the digest's."""
+    return f"{day:%A, %B} {day.day}" + (f", {day.year}" if day.year != year else "")
 
 
 def range_text(since: dt.date, until: dt.date) -> str:
@@ -97,11 +98,11 @@ def assemble(digest: Digest, kept: list[Entry], moved: list[Entry], settings: Se
     groups: dict[str, list[Section]] = {name: [] for name in SECTIONS}
     for entry in kept:
         if entry.kind == "events":
-            day = day_of(entry.event.start, tz)
-            if groups["events"] and groups["events"][-1].heading.nodes == [day_heading(day)]:
+            day = day_heading(day_of(entry.event.start, tz), digest.until.year)
+            if groups["events"] and groups["events"][-1].heading.nodes == [day]:
                 groups["events"][-1].blocks += entry_blocks(entry, config, short)
             else:
-                groups["events"].append(Section(_heading(day_heading(day), 3),
+                groups["events"].append(Section(_heading(day, 3),
                                                 entry_blocks(entry, config, short)))
         else:
             if not groups[entry.kind]:

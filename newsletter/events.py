@@ -87,6 +87,12 @@ def _when(issue: Issue, name: str, tz: ZoneInfo, problems: Problems):
         problems.warn(issue.display, issue.line_of(key), "event-date",
                       f"cannot read {key} {str(value)!r}; use 2019-07-20 10:00:00 -04:00")
         return None
+    if not 1900 <= moment.year <= 2999:
+        # A typo (0219, 20190...); also keeps UTC conversions and the
+        # calendars' exclusive end day inside what datetime can hold.
+        problems.warn(issue.display, issue.line_of(key), "event-date",
+                      f"{key} {str(value)!r} has the year {moment.year}; is it a typo?")
+        return None
     if isinstance(moment, dt.datetime) and moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment
@@ -120,6 +126,8 @@ def read_event(issue: Issue, tz: ZoneInfo, problems: Problems) -> Event | None:
         return None
     if start is None and end is not None:
         start, end = end, None
+    if isinstance(start, dt.datetime) and type(end) is dt.date and end == start.date():
+        end = None    # "ends that day": the same as no end
     if start is not None and end is not None and _sort_key(end) < _sort_key(start):
         problems.warn(issue.display, issue.line_of(_field(issue, "end")[0]), "event-date",
                       "event ends before it starts; ignoring the end")

@@ -338,3 +338,29 @@ def test_date_range_is_library_logic():
         date_range(config, since=dt.date(2026, 7, 1), days=3)
     with pytest.raises(UsageError):
         date_range(config, until=july)
+
+
+def test_odd_event_dates_warn_and_the_rest_builds(week, runner):
+    issues = week / "issues"
+    (issues / "2026-07-14-typo-year.md").write_text(
+        "---\ntitle: Typo Year\nevent-start-date: 0001-01-01 00:00\n---\n\nSee you.\n")
+    (issues / "2026-07-14-huge-year.md").write_text(
+        "---\ntitle: Huge Year\nevent-start-date: 9999-12-31 23:30 -05:00\n---\n\nSee you.\n")
+    (issues / "2026-07-14-same-day-end.md").write_text(
+        "---\ntitle: Evening Walk\nevent-start-date: 2026-07-16 20:00\n"
+        "event-end-date: 2026-07-16\n---\n\nBring a torch.\n")
+    (issues / "2026-07-14-next-year.md").write_text(
+        "---\ntitle: New Year Swim\nevent-start-date: 2027-01-01\n---\n\nBrr.\n")
+    result = run(runner, *WEEK)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert "2026-07-14-typo-year.md:3: warning: event-start-date '0001-01-01 00:00' has the " \
+        "year 1" in result.output
+    assert "2026-07-14-huge-year.md:3: warning:" in result.output
+    assert "same-day-end" not in result.output      # ending "that day" is not an error
+    text = (week / OUT / "email.txt").read_text()
+    assert "When: Thursday, July 16, 2026, 8 PM EDT\n" in text
+    # An event in another year says so in its day heading.
+    result = run(runner, "--since", "2026-07-14", "--until", "2026-07-14", "--as-of", "2026-07-14")
+    assert "Friday, January 1, 2027\n" in \
+        (week / "build" / "digest-2026-07-14-2026-07-14" / "email.txt").read_text()
