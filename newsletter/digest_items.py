@@ -246,6 +246,7 @@ def _is_label(block: Block) -> bool:
 
 def dedupe(entries: list[Entry], digest: Digest) -> list[Entry]:
     seen = Seen()
+    owners: dict[str, Entry] = {}    # link -> the entry that shows it
     kept: list[Entry] = []
     for entry in entries:
         event = entry.event
@@ -265,12 +266,18 @@ def dedupe(entries: list[Entry], digest: Digest) -> list[Entry]:
             if entry.issue.title not in first.also + [first.issue.title]:
                 first.also.append(entry.issue.title)
             first.blocks += blocks     # anything new it said still belongs
+            _own(owners, blocks, first)
             digest.duplicates += 1
             digest.merged.append(entry.issue.path)
             continue
         if source and not _has_content(blocks) and event is None:
             digest.duplicates += 1     # a re-post with nothing new in it
             digest.merged.append(entry.issue.path)
+            # Its title stays as context on the entry that shows its links.
+            owner = next((owners[h] for b in source for nodes in _nodes(b)
+                          for h in sorted(_hrefs(nodes)) if h in owners), None)
+            if owner is not None and entry.issue.title not in owner.also + [owner.issue.title]:
+                owner.also.append(entry.issue.title)
             continue
         if event is not None:
             if event.rsvp:
@@ -278,8 +285,16 @@ def dedupe(entries: list[Entry], digest: Digest) -> list[Entry]:
             for key in keys:
                 seen.events[key] = entry
         entry.blocks = blocks
+        _own(owners, blocks, entry)
         kept.append(entry)
     return kept
+
+
+def _own(owners: dict[str, Entry], blocks: list[Block], entry: Entry) -> None:
+    for block in blocks:
+        for nodes in _nodes(block):
+            for href in _hrefs(nodes):
+                owners.setdefault(href, entry)
 
 
 def _nodes(block: Block):

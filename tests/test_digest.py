@@ -364,3 +364,16 @@ def test_odd_event_dates_warn_and_the_rest_builds(week, runner):
     result = run(runner, "--since", "2026-07-14", "--until", "2026-07-14", "--as-of", "2026-07-14")
     assert "Friday, January 1, 2027\n" in \
         (week / "build" / "digest-2026-07-14-2026-07-14" / "email.txt").read_text()
+
+
+def test_a_repost_with_nothing_new_keeps_its_title_as_context(week, runner):
+    (week / "issues" / "2026-07-13-agenda-reminder.md").write_text(
+        "---\ntitle: Last Days to Sign for the Library\n---\n\n"
+        "* [What the board decides](https://example.org/library-agenda)\n")
+    result = run(runner, *WEEK)
+    assert result.exit_code == 0, result.output
+    assert "2 duplicate(s) merged" in result.output
+    for name in ("email.txt", "email.html"):
+        part = " ".join((week / OUT / name).read_text().split())
+        assert part.count("Last Days to Sign for the Library") == 1
+        assert "Also posted as: Last Days to Sign for the Library" in part
