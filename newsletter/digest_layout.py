@@ -142,7 +142,9 @@ def more_section(moved: list[Entry], config: Config) -> Section:
         item = Item([[_a(config.site_url, "Read them on our website")]], 0, kind="action",
                     button=button)
         blocks.append(Block("list", 0, style="cards", items=[item]))
-    return Section(_heading("More on our site", 2), blocks)
+    # No site to point to: don't promise one.
+    return Section(_heading("More on our site" if config.site_url else "Not in this email", 2),
+                   blocks)
 
 
 def read_intro(settings: Settings, config: Config, problems: Problems) -> list[Block]:

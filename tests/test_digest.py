@@ -377,3 +377,15 @@ def test_a_repost_with_nothing_new_keeps_its_title_as_context(week, runner):
         part = " ".join((week / OUT / name).read_text().split())
         assert part.count("Last Days to Sign for the Library") == 1
         assert "Also posted as: Last Days to Sign for the Library" in part
+
+
+def test_over_budget_without_a_site_warns_and_promises_no_site(week, runner):
+    toml = week / "newsletter.toml"
+    toml.write_text("\n".join(line for line in toml.read_text().splitlines()
+                              if not line.startswith("site_url")) + "\nsize_budget_kb = 24\n")
+    result = run(runner, *WEEK)
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.output and "moved out of the email (set site_url" in result.output
+    text = (week / OUT / "email.txt").read_text()
+    assert "Not in this email" in text and "did not fit in this email:" in text
+    assert "More on our site" not in text
