@@ -98,7 +98,9 @@ def assemble(digest: Digest, kept: list[Entry], moved: list[Entry], settings: Se
     groups: dict[str, list[Section]] = {name: [] for name in SECTIONS}
     for entry in kept:
         if entry.kind == "events":
-            day = day_heading(day_of(entry.event.start, tz), digest.until.year)
+            start = day_of(entry.event.start, tz)
+            # Begun before the range and not over: its start day would read as past.
+            day = "Ongoing" if start < digest.since else day_heading(start, digest.until.year)
             if groups["events"] and groups["events"][-1].heading.nodes == [day]:
                 groups["events"][-1].blocks += entry_blocks(entry, config, short)
             else:

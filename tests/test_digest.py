@@ -389,3 +389,17 @@ def test_over_budget_without_a_site_warns_and_promises_no_site(week, runner):
     text = (week / OUT / "email.txt").read_text()
     assert "Not in this email" in text and "did not fit in this email:" in text
     assert "More on our site" not in text
+
+
+def test_an_event_begun_before_the_range_is_ongoing(week, runner):
+    (week / "issues" / "2026-07-14-comment-period.md").write_text(
+        "---\ntitle: Comment on the River Permit\nevent-start-date: 2026-07-01\n"
+        "event-end-date: 2026-08-15\nRSVP-link: https://example.org/permit-comments\n---\n\n"
+        "Tell the state what you think.\n")
+    assert run(runner, *WEEK).exit_code == 0
+    for part in ((week / OUT / "email.txt").read_text(), (week / OUT / "email.html").read_text()):
+        assert part.index("Upcoming events") < part.index("Ongoing") \
+            < part.index("Comment on the River Permit") < part.index("Thursday, July 16")
+        assert "Wednesday, July 1\n" not in part and "Wednesday, July 1<" not in part
+    assert "When: Wednesday, July 1, 2026 – Saturday, August 15, 2026" in \
+        (week / OUT / "email.txt").read_text()
