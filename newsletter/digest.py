@@ -16,6 +16,7 @@ from .config import Config
 from .digest_items import SECTIONS, Digest, Entry, Settings, dedupe, order, select
 from .content import Block
 from .digest_layout import assemble, read_intro
+from .links import apply_utm
 from .errors import IssueError, NewsletterError, Problems
 from .issues import display_path, parse_front_matter, read_text, split_front_matter
 
@@ -67,6 +68,7 @@ def fit(digest: Digest, entries: list[Entry], settings: Settings, intro: list[Bl
 
     def size(k: int) -> int:
         content = assemble(digest, entries[:k], entries[k:], settings, intro, config)
+        apply_utm(content, config, digest.name)
         return make_email(content, config, Problems()).size
     if size(len(entries)) <= budget:
         return len(entries)
@@ -113,6 +115,7 @@ def make_digest(paths: list[Path], config: Config, since: dt.date, until: dt.dat
     kept, digest.moved = entries[:keep], entries[keep:]
     digest.entries = kept
     content = assemble(digest, kept, digest.moved, settings, intro, config)
+    apply_utm(content, config, digest.name)   # as `build` does, so [utm] covers digests too
     email = make_email(content, config, problems)
     events = [(e.event, e.issue.stem, e.issue.date, ics_link_target(e.event))
               for e in kept if e.event is not None]
