@@ -83,8 +83,11 @@ def make_email(content: Content, config: Config, problems: Problems,
         missing += [m for m in lacking if m not in missing]
     check_platform(content, config, platform, missing, problems)
     check_required(content, platform, {"html": parts[0], "text": parts[1]}, problems,
-                   allow_missing_unsubscribe)
-    email = Email(content.source, content.subject, content.preheader, parts[0], parts[1],
+                   allow_missing_unsubscribe, config)
+    # The subject is pasted into the service's subject field, so it carries tags too.
+    subject, preheader = (platforms.finalize(field, platform, config)[0]
+                          for field in (content.subject, content.preheader))
+    email = Email(content.source, subject, preheader, parts[0], parts[1],
                   parts[2], links=content.all_links())
     check_size(email, config, problems)
     return email
@@ -118,16 +121,22 @@ def check_platform(content: Content, config: Config, platform, missing: list[str
 
 
 def check_required(content: Content, platform, parts: dict[str, str], problems: Problems,
-                   allow: bool) -> None:
+                   allow: bool, config: Config | None = None) -> None:
     for part, tag in platforms.missing_required(platform, parts):
-        message = (f"{platform.name} refuses to send without {tag} in the {part} part, and "
-                   f"this email has none; keep [[unsubscribe_url]] in your footer template")
+        footer = "templates/partials/footer.mjml"
+        if config is not None:
+            footer = display_path(config.templates_path / "partials" / "footer.mjml")
+        message = (f"{platform.name} refuses to send without {tag} in the {part.upper()} part "
+                   f"(email.{'html' if part == 'html' else 'txt'}), and this email has none; "
+                   f"put <a href=\"[[unsubscribe_url]]\">Unsubscribe</a> back in your footer "
+                   f"template ({footer})")
         if allow:
             problems.warn(content.source, None, "required-tag",
                           message + " (allowed by --allow-missing-unsubscribe)")
         else:
             problems.error(content.source, None, "required-tag",
-                           message + ", or pass --allow-missing-unsubscribe")
+                           message + ", or pass --allow-missing-unsubscribe if the service "
+                           "adds its own unsubscribe link")
 
 
 def check_size(email: Email, config: Config, problems: Problems) -> None:
@@ -135,10 +144,13 @@ def check_size(email: Email, config: Config, problems: Problems) -> None:
     kb = email.size / 1024
     if email.size > GMAIL_CLIP:
         problems.error(email.source, None, "size",
-                       f"HTML is {kb:.1f} KB; Gmail clips messages over 102 KB")
+                       f"HTML is {kb:.1f} KB; Gmail clips messages over 102 KB and hides "
+                       "the rest, footer and unsubscribe link included; shorten the issue "
+                       "or split it in two")
     elif email.size > budget:
         problems.warn(email.source, None, "size",
-                      f"HTML is {kb:.1f} KB, over the {config.size_budget_kb} KB budget")
+                      f"HTML is {kb:.1f} KB, over the {config.size_budget_kb} KB budget; "
+                      "services add their own markup and Gmail clips at 102 KB")
 
 
 def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:

@@ -342,7 +342,7 @@ def subject(ctx: Ctx) -> None:
     elif length > 78:
         ctx.add("warning", line, "subject-length",
                 f"subject is {length} characters; most inboxes cut it off near 78")
-    first = _first_words(_blocks(ctx.content)) if ctx.content else ""
+    first = platforms.readable(_first_words(_blocks(ctx.content))) if ctx.content else ""
     key = "preheader" if "preheader" in issue.meta else "description"
     same = lambda a, b: re.sub(r"\W+", " ", a).strip().lower() == re.sub(r"\W+", " ", b).strip().lower()
     if not issue.preheader:

@@ -64,6 +64,7 @@ def build(paths, config_path, output_dir, platform, site_url, strict,
     for email, folder in result.built:
         click.echo(f"built {display_path(folder)}/email.html ({email.size / 1024:.1f} KB of "
                    f"{config.size_budget_kb} KB budget), email.txt, email.mjml")
+        click.echo(f"  subject: {email.subject}")
     if screenshots and result.built:
         from .screenshots import write_screenshots
         for path in write_screenshots([folder for _, folder in result.built]):
@@ -201,3 +202,4 @@ def digest(paths, since, until, days, as_of, include_unpublished, dated_by, conf
     extra = "".join(f", {name}" for name in email.attachments)
     click.echo(f"built {folder}/email.html ({email.size / 1024:.1f} KB of "
                f"{config.size_budget_kb} KB budget), email.txt, email.mjml{extra}")
+    click.echo(f"  subject: {email.subject}")

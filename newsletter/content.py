@@ -347,7 +347,8 @@ def choose_button(nodes: list[Node], found: list[Element]) -> Button:
     link = generic[-1] if generic else found[-1]
     href = link.attrs["href"]
     text = " ".join(text_of(link.children).split())
-    if text and not is_generic(text) and len(text) <= 50:
+    # A placeholder is a long sentinel here; measure what readers will see.
+    if text and not is_generic(text) and len(platforms.readable(text)) <= 50:
         return Button(href, text[0].upper() + text[1:])
     return Button(href, describe(text_of(nodes), text, href))
 
@@ -398,8 +399,9 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
     event = read_event(issue, config.tz, problems)
     if event and event.image:
         event.image = reader.fixer(None)(event.image, "img") or ""
-    preheader = issue.preheader or _first_words(blocks)
-    return Content(source=issue.display, title=issue.title, subject=issue.subject,
+    meta = platforms.protect_meta(issue, config, problems)
+    preheader = meta["preheader"] or _first_words(blocks)
+    return Content(source=issue.display, title=meta["title"], subject=meta["subject"],
                    preheader=preheader, date=issue.date, sections=sections, event=event,
                    problems=problems)
 
@@ -408,7 +410,7 @@ def _first_words(blocks: list[Block], limit: int = 140) -> str:
     for block in blocks:
         nodes = block.nodes or (block.items[0].nodes if block.items else [])
         text = " ".join(text_of(nodes).split())
-        text = platforms.SENTINEL.sub("", text).strip()
+        text = " ".join(platforms.preview(text).split())
         if len(text) > 3:
             if len(text) <= limit:
                 return text

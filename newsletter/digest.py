@@ -18,6 +18,7 @@ from .config import Config
 from .digest_items import SECTIONS, Digest, Entry, Settings, dedupe, order, select
 from .content import Block
 from .digest_layout import assemble, read_intro
+from .links import apply_utm
 from .errors import IssueError, NewsletterError, Problems
 from .issues import display_path, parse_front_matter, read_text, split_front_matter
 
@@ -69,6 +70,7 @@ def fit(digest: Digest, entries: list[Entry], settings: Settings, intro: list[Bl
 
     def size(k: int) -> int:
         content = assemble(digest, entries[:k], entries[k:], settings, intro, config)
+        apply_utm(content, config, digest.name)
         return make_email(content, config, Problems()).size
     if size(len(entries)) <= budget:
         return len(entries)
@@ -150,6 +152,9 @@ def make_digest(paths: list[Path], config: Config, since: dt.date, until: dt.dat
     digest.entries = kept
     content = assemble(digest, kept, digest.moved, settings, intro, config)
     text_content = assemble(digest, kept, digest.moved, settings, intro, config, short=True)
+    # As `build` does, so [utm] covers digests too; both parts get the same links.
+    apply_utm(content, config, digest.name)
+    apply_utm(text_content, config, digest.name)
     email = make_email(content, config, problems, text_content=text_content)
     events = [(e.event, e.issue.stem, e.issue.date, ics_link_target(e.event))
               for e in kept if e.event is not None]

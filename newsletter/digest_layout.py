@@ -64,7 +64,7 @@ def event_card(event: Event, also: list[str], config: Config, short: bool = Fals
 def entry_blocks(entry: Entry, config: Config, short: bool = False) -> list[Block]:
     line = entry.issue.body_line
     # Bold rather than a heading, so the day headings above stand out.
-    out = [Block("paragraph", line, nodes=[_strong(entry.issue.title)])]
+    out = [Block("paragraph", line, nodes=[_strong(entry.content.title)])]   # title with sentinels
     if entry.event is not None:
         out.append(event_card(entry.event, entry.also, config, short))
     elif entry.also:
@@ -133,7 +133,7 @@ def assemble(digest: Digest, kept: list[Entry], moved: list[Entry], settings: Se
 
 
 def more_section(moved: list[Entry], config: Config) -> Section:
-    titles = list(dict.fromkeys(e.issue.title for e in moved))   # re-posts share a title
+    titles = list(dict.fromkeys(e.content.title for e in moved))   # re-posts share a title
     names = titles[:MORE_TITLES]
     rest = len(titles) - len(names)
     listed = "; ".join(names) + (f"; and {rest} more" if rest else "")

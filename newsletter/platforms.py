@@ -46,7 +46,11 @@ class Platform:
     unconfirmed: str = ""                # what the docs we found did not confirm
 
 
-# Adding a service is adding an entry here. Sources (checked Nov 2026):
+# Adding a service is adding an entry here. A fallback's quotes are never `"`:
+# the subject also lands in an HTML attribute (aria-label), and a `"` there
+# would end the attribute for any editor that parses the HTML before the
+# service fills the tag in. Django and Liquid take '...', Go a `raw string`.
+# Sources (checked Nov 2026):
 # mailchimp  - Mailchimp KB "How do I add the *|UNSUB|* tag to my plain-text
 #              version" (required in HTML and text); *|ARCHIVE|* in Mailchimp's
 #              own templates; *|IF:|* *|ELSE:|* *|END:IF|* in Mailchimp
@@ -54,7 +58,7 @@ class Platform:
 # buttondown - buttondown/docs template-variables.mdx: unsubscribe_url,
 #              email_url ("permalink of the email"), subscriber.metadata.first_name;
 #              docs.buttondown.com/using-templating: "built on top of Django", any
-#              Django filter works (so |default:"x" and the verbatim tag).
+#              Django filter works (so |default:'x' and the verbatim tag).
 # listmonk   - knadh/listmonk docs/content/templating.md: UnsubscribeURL,
 #              MessageURL, .Subscriber.FirstName, Sprig functions (default);
 #              Go templates print a `raw string` constant as is.
@@ -75,14 +79,14 @@ PROFILES: dict[str, Platform] = {p.name: p for p in [
     Platform("buttondown", {"unsubscribe_url": "{{ unsubscribe_url }}",
                             "view_online_url": "{{ email_url }}",
                             "first_name": "{{ subscriber.metadata.first_name }}"},
-             fallback='{{ subscriber.metadata.first_name|default:"{fallback}" }}',
+             fallback="{{ subscriber.metadata.first_name|default:'{fallback}' }}",
              required={"html": ("unsubscribe_url",)},
              evaluates=("{{", "{%"), escape=("{% verbatim %}", "{% endverbatim %}"),
              unconfirmed="the verbatim escape (a Django tag; Buttondown documents Django filters)"),
     Platform("listmonk", {"unsubscribe_url": "{{ UnsubscribeURL }}",
                           "view_online_url": "{{ MessageURL }}",
                           "first_name": "{{ .Subscriber.FirstName }}"},
-             fallback='{{ .Subscriber.FirstName | default "{fallback}" }}',
+             fallback="{{ .Subscriber.FirstName | default `{fallback}` }}",
              evaluates=("{{",), escape=("{{`", "`}}")),
     Platform("sendy", {"unsubscribe_url": "[unsubscribe]", "view_online_url": "[webversion]",
                        "first_name": "[Name]"},
@@ -93,7 +97,7 @@ PROFILES: dict[str, Platform] = {p.name: p for p in [
              unconfirmed="{$url}, {$name} and {$name|default('...')}"),
     Platform("kit", {"unsubscribe_url": "{{ unsubscribe_url }}", "view_online_url": None,
                      "first_name": "{{ subscriber.first_name }}"},
-             fallback='{{ subscriber.first_name | default: "{fallback}" }}',
+             fallback="{{ subscriber.first_name | default: '{fallback}' }}",
              evaluates=("{{", "{%"), escape=("{% raw %}", "{% endraw %}"),
              unconfirmed="{{ unsubscribe_url }}, {{ subscriber.first_name }} and the raw escape"),
     Platform("brevo", {"unsubscribe_url": "{{ unsubscribe }}", "view_online_url": "{{ mirror }}",
@@ -106,9 +110,14 @@ PROFILES: dict[str, Platform] = {p.name: p for p in [
 ]}
 
 
+# Old names users still know the services by.
+ALIASES = {"convertkit": "kit", "sendinblue": "brevo"}
+
+
 def get_platform(name: str) -> Platform:
+    key = name.strip().lower()
     try:
-        return PROFILES[name]
+        return PROFILES[ALIASES.get(key, key)]
     except KeyError:
         from .errors import NewsletterError
         raise NewsletterError(f"unknown platform '{name}'; choose one of: "
@@ -146,6 +155,19 @@ def guard_literals(text: str, on_found=None) -> str:
 def decode(sentinel_hex: str) -> tuple[str, str | None]:
     name, _, fallback = bytes.fromhex(sentinel_hex).decode().partition("|")
     return name, (fallback if _ else None)
+
+
+def readable(text: str) -> str:
+    """`text` with each sentinel as a reader might see it, for measuring lengths."""
+    def swap(match: re.Match) -> str:
+        name, fallback = decode(match.group(1))
+        return fallback if fallback is not None else name
+    return SENTINEL.sub(swap, text)
+
+
+def preview(text: str) -> str:
+    """Text for the inbox preview: a first name stays a placeholder, links go."""
+    return SENTINEL.sub(lambda m: m.group(0) if decode(m.group(1))[0] == "first_name" else "", text)
 
 
 def used(text: str) -> set[str]:
@@ -236,12 +258,43 @@ def protect_issue(body: str, issue, config, problems) -> str:
 
     Errors and warnings carry the issue file and line.
     """
+    return _protect_text(body, issue, config, problems,
+                         lambda match: issue.body_line + body.count("\n", 0, match.start()))
+
+
+# Front matter that ends up in the email: the subject (in <title> and in the
+# service's subject field), the title (the heading) and the preview line.
+META_FIELDS = {"title": ("title",), "subject": ("subject", "title"),
+               "preheader": ("preheader", "description")}
+
+
+def protect_meta(issue, config, problems) -> dict[str, str | None]:
+    """Title, subject and preheader with sentinels, checked like the body.
+
+    Without this a placeholder there would only be swapped late, unchecked:
+    an unknown name or a quote in a fallback would reach the service, and a
+    fallback with a space could be wrapped onto two lines in the text part.
+    """
+    out: dict[str, str | None] = {}
+    done: dict[tuple, str] = {}   # a subject taken from the title is checked once
+    for field, keys in META_FIELDS.items():
+        value = getattr(issue, field)
+        key = next((k for k in keys if k in issue.meta), None)
+        if not value or key is None:
+            out[field] = value
+            continue
+        line = issue.line_of(key)
+        if (key, value) not in done:
+            done[key, value] = _protect_text(value, issue, config, problems,
+                                             lambda match, line=line: line)
+        out[field] = done[key, value]
+    return out
+
+
+def _protect_text(text: str, issue, config, problems, line) -> str:
     from .errors import IssueError
 
     platform = get_platform(config.platform)
-
-    def line(match: re.Match) -> int:
-        return issue.body_line + body.count("\n", 0, match.start())
 
     def unknown(match: re.Match) -> None:
         raise IssueError(issue.display, line(match), f"unknown placeholder {match.group(0)}; "
@@ -272,5 +325,5 @@ def protect_issue(body: str, issue, config, problems) -> str:
         problems.warn(issue.display, line(match), "template-syntax",
                       f"{text!r} looks like {platform.name}'s template syntax; {note}")
 
-    body = protect(body, on_unknown=unknown, on_found=found)
-    return guard_literals(body, on_found=literal)
+    text = protect(text, on_unknown=unknown, on_found=found)
+    return guard_literals(text, on_found=literal)

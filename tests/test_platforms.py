@@ -10,6 +10,7 @@ import email
 import email.policy
 import re
 from email.message import EmailMessage
+from html.parser import HTMLParser
 
 import pytest
 
@@ -160,7 +161,10 @@ def test_missing_unsubscribe_fails(runner, workspace, profile):
     result = runner.invoke(main, ["build", "--platform", profile])
     assert result.exit_code == 1
     tag = platforms.PROFILES[profile].tags["unsubscribe_url"]
-    assert f"{profile} refuses to send without {tag} in the html part" in result.output
+    assert f"{profile} refuses to send without {tag} in the HTML part (email.html)" in result.output
+    # It says what to write and where.
+    assert '<a href="[[unsubscribe_url]]">Unsubscribe</a>' in result.output
+    assert "templates/partials/footer.mjml" in result.output
     assert "--allow-missing-unsubscribe" in result.output
     assert not (workspace / "build" / "2026-03-03-short").exists()
 
@@ -294,3 +298,130 @@ def test_preheader_is_padded_and_survives_premailer(runner, workspace):
     padding = hidden[len("Cleanup Saturday."):]
     assert padding == "\u034f\u200c\u00a0" * 90
     assert "park cleanup" not in hidden
+
+
+FRONT_ISSUE = """---
+title: A long title for the spring cleanup weekend that we hold for you, [[first_name|dear neighbour]]
+subject: "Hi [[first_name|dear neighbour]], the cleanup is Saturday"
+preheader: "[[first_name|dear neighbour]], bring gloves"
+date: 2026-03-05
+---
+
+The park cleanup starts at nine.
+"""
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_front_matter_placeholders_become_tags(runner, workspace, profile):
+    """Subject, title and preheader carry the service's tag, never split or raw."""
+    write_issue(workspace, "2026-03-05-front.md", FRONT_ISSUE)
+    result = runner.invoke(main, ["build", "--platform", profile])
+    assert result.exit_code == 0, result.output
+    folder = workspace / "build" / "2026-03-05-front"
+    html, text = (folder / "email.html").read_text(), (folder / "email.txt").read_text()
+    first = expected(profile, "first_name", "dear neighbour")
+    subject = f"Hi {first}, the cleanup is Saturday"
+    # The subject to paste into the service's subject field is printed.
+    assert f"  subject: {subject}\n" in result.output
+    shown = html.replace("&quot;", '"').replace("&#x27;", "'").replace("&#39;", "'")
+    assert f"<title>{subject}</title>" in shown
+    hidden = re.search(r'<div style="display:none;[^"]*">(.*?)</div>', shown, re.S).group(1)
+    assert hidden.startswith(f"{first}, bring gloves")
+    # The subject is also an attribute; an HTML parser must read it back whole.
+    assert subject in AttributeValues.of(html)
+    # The long title wraps in the text part, but never inside the tag.
+    assert any(line.strip() == first or first in line for line in text.splitlines()), text
+    assert "[[" not in html + text and "PHQ" not in html + text
+
+
+class AttributeValues(HTMLParser):
+    """Every attribute value of a document, as an HTML parser reads it."""
+
+    @classmethod
+    def of(cls, html: str) -> set[str]:
+        parser = cls()
+        parser.values = set()
+        parser.feed(html)
+        return parser.values
+
+    def handle_starttag(self, tag, attrs):
+        self.values.update(value for _, value in attrs if value)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_fallback_tags_have_no_double_quotes(profile):
+    tag = expected(profile, "first_name", "dear neighbour")
+    assert '"' not in tag and "dear neighbour" in tag
+
+
+@pytest.mark.parametrize("key,value,line,message", [
+    ("subject", "Hi [[last_name]]", 3, "unknown placeholder [[last_name]]"),
+    ("preheader", "'[[first_name|\"pal\"]], hello'", 3, "the fallback in"),
+    ("title", "Hi [[view_online_url]]", 2, "kit has no tag for [[view_online_url]]"),
+])
+def test_front_matter_placeholders_are_checked_with_their_line(runner, workspace, key, value,
+                                                               line, message):
+    body = f"---\ntitle: Plain title here\n{key}: {value}\n---\n\nHello.\n"
+    if key == "title":
+        body = f"---\ntitle: {value}\n---\n\nHello.\n"
+    write_issue(workspace, "2026-03-06-bad.md", body)
+    result = runner.invoke(main, ["build", "--platform", "kit"])
+    assert result.exit_code == 1
+    assert f"Error: issues/2026-03-06-bad.md:{line}: {message}" in result.output
+
+
+def test_template_syntax_in_subject_is_escaped_and_warned(runner, workspace):
+    write_issue(workspace, "2026-03-06-braces.md",
+                "---\ntitle: Braces\nsubject: Our {{ tags }} workshop\n---\n\nHello.\n")
+    result = runner.invoke(main, ["build", "--platform", "buttondown"])
+    assert result.exit_code == 0, result.output
+    assert "issues/2026-03-06-braces.md:3: warning: '{{ tags }}'" in result.output
+    assert "  subject: Our {% verbatim %}{{ tags }}{% endverbatim %} workshop" in result.output
+
+
+def test_placeholder_in_a_button_label_and_the_default_preheader(runner, workspace):
+    write_issue(workspace, "2026-03-07-button.md", """---
+title: Buttons
+date: 2026-03-07
+---
+
+Hello [[first_name|friend]], good to see you.
+
+* Please sign [the petition, [[first_name|friend]]](https://example.org/petition) by Friday.
+""")
+    result = runner.invoke(main, ["build", "--platform", "mailchimp"])
+    assert result.exit_code == 0, result.output
+    html = (workspace / "build" / "2026-03-07-button" / "email.html").read_text()
+    first = expected("mailchimp", "first_name", "friend")
+    # The link text is the button's label: the placeholder does not make it "too long".
+    assert re.search(r">\s*The petition, " + re.escape(first) + r"\s*</a>", html), html
+    # No preheader: the preview starts with the first line, name tag included.
+    hidden = re.search(r'<div style="display:none;[^"]*">(.*?)</div>', html, re.S).group(1)
+    assert hidden.startswith(f"Hello {first}, good to see you.")
+    assert "('Hello friend, good to see you.')" in result.output   # the check's note
+
+
+@pytest.mark.parametrize("given,name", [("ConvertKit", "kit"), ("Sendinblue", "brevo"),
+                                        (" MailChimp ", "mailchimp")])
+def test_platform_names_ignore_case_and_old_names(given, name):
+    assert platforms.get_platform(given) is platforms.PROFILES[name]
+
+
+def test_unknown_platform_lists_the_choices(runner, workspace):
+    write_issue(workspace, "2026-03-03-short.md", SHORT_ISSUE)
+    result = runner.invoke(main, ["build", "--platform", "mailjet"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "unknown platform 'mailjet'; choose one of: brevo, buttondown" in result.output
+
+
+def test_digest_keeps_tags_in_entry_titles_whole(runner, workspace):
+    write_issue(workspace, "2026-03-05-front.md", FRONT_ISSUE)
+    result = runner.invoke(main, ["digest", "--since", "2026-03-01", "--until", "2026-03-31",
+                                  "--as-of", "2026-03-01", "--platform", "buttondown"])
+    assert result.exit_code == 0, result.output
+    folder = next((workspace / "build").iterdir())
+    text = (folder / "email.txt").read_text()
+    first = expected("buttondown", "first_name", "dear neighbour")
+    assert first in text, text
+    assert "[[" not in text and "PHQ" not in text
+    assert "  subject: " in result.output

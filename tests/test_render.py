@@ -138,7 +138,7 @@ def test_a_build_never_touches_the_network(runner, workspace, no_network):
     assert '@import url("https://fonts.example.org/extra.css");' in html
     assert "@import url(https://fonts.example.org/inter.css);" in html
     # Buttondown's tags are Django-style braces with spaces: byte-exact.
-    assert '{{ subscriber.metadata.first_name|default:"friend" }}' in html
+    assert "{{ subscriber.metadata.first_name|default:'friend' }}" in html
     assert 'href="{{ unsubscribe_url }}"' in html
     # No merge tag was percent-encoded on the way (calendar links may
     # legitimately carry %20 in their query strings).

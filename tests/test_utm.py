@@ -28,6 +28,10 @@ TAIL = "utm_source=newsletter&utm_medium=email&utm_campaign=spring-drive"
     # The writer's own utm_source wins; the rest are added.
     ("https://example.org/?utm_source=flyer",
      "https://example.org/?utm_source=flyer&utm_medium=email&utm_campaign=spring-drive"),
+    # Upper-case schemes count; non-ASCII paths and queries are kept as written.
+    ("HTTPS://Example.org/A?b=1#Top", f"https://Example.org/A?b=1&{TAIL}#Top"),
+    ("https://example.org/café?q=naïve", f"https://example.org/café?q=naïve&{TAIL}"),
+    ("https://example.org/a?q=%E2%82%AC", f"https://example.org/a?q=%E2%82%AC&{TAIL}"),
 ])
 def test_tags_outgoing_links(url, want):
     assert tag_url(url, P) == want
@@ -44,6 +48,8 @@ def test_tags_outgoing_links(url, want):
     "https://outlook.live.com/calendar/0/deeplink/compose?subject=Cleanup",
     "https://outlook.office.com/calendar/0/deeplink/compose?subject=Cleanup",
     "https://example.org/events/cleanup.ics",
+    "https://example.org/events/CLEANUP.ICS",
+    "webcal://example.org/events/cleanup.ics",
     "ftp://example.org/file",
 ])
 def test_leaves_other_links_alone(url):
@@ -136,3 +142,22 @@ def test_no_utm_table_means_no_tagging(runner, workspace):
     folder = workspace / "build" / "2026-04-01-spring-drive"
     assert "utm_" not in (folder / "email.html").read_text()
     assert "utm_" not in (folder / "email.txt").read_text()
+
+
+def test_digest_links_are_tagged_too(runner, workspace):
+    """`newsletter digest` honours [utm] like `build`, with the digest's name as campaign."""
+    with (workspace / "newsletter.toml").open("a") as fh:
+        fh.write('platform = "mailchimp"\n[utm]\nsource = "newsletter"\nmedium = "email"\n')
+    write_issue(workspace, "2026-04-01-spring-drive.md", ISSUE)
+    result = runner.invoke(main, ["digest", "--since", "2026-04-01", "--until", "2026-04-30",
+                                  "--as-of", "2026-04-01"])
+    assert result.exit_code == 0, result.output
+    folder = workspace / "build" / "digest-2026-04-01-2026-04-30"
+    html = (folder / "email.html").read_text()
+    text = (folder / "email.txt").read_text()
+    in_html, in_text = _urls(html, text)
+    assert in_html == in_text
+    tail = "utm_source=newsletter&utm_medium=email&utm_campaign=digest-2026-04-01-2026-04-30"
+    assert f"https://example.org/letter?{tail}" in in_html
+    assert f"https://example.org/rsvp?event=7&{tail}" in in_html
+    assert 'href="mailto:team@example.org"' in html and "Drive&utm" not in html
