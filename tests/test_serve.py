@@ -1,18 +1,15 @@
 """The preview server, driven by a real headless Chromium."""
-import shutil
+import importlib.util
 import socket
 import threading
 
 import pytest
 
 from newsletter.config import load_config
+from newsletter.screenshots import INSTALL_HINT, PLAYWRIGHT_HINT, chromium, find_chromium
 from newsletter.serve import make_server, stop
 
 from conftest import write_issue
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 ISSUE = """---
 title: {title}
@@ -25,15 +22,13 @@ date: 2026-04-01
 
 @pytest.fixture
 def browser():
-    if not CHROMIUM:
-        pytest.skip("Chromium is not installed; install it with: apt-get install chromium")
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    # The same launcher as `newsletter build --screenshots` and the visual tests.
+    if find_chromium() is None:
+        pytest.skip(f"preview tests skipped: {INSTALL_HINT}")
+    if importlib.util.find_spec("playwright") is None:
+        pytest.skip(f"preview tests skipped: {PLAYWRIGHT_HINT}")
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
