@@ -55,7 +55,7 @@ MAX_DIFF_PERCENT = 1.0
 PIXEL_TOLERANCE = 8
 
 SAMPLES = sorted(p.stem for p in (ROOT / "issues").glob("*.md"))
-CASES = SAMPLES + ["seed", "fixture", "digest"]
+CASES = SAMPLES + ["seed", "fixture", "messy", "digest"]
 
 REPORT: list[str] = []
 
@@ -90,6 +90,9 @@ def build_case(tmp_path_factory):
         elif case == "fixture":
             _run(["build", "--config", str(_config(folder, FIXTURES / "newsletter.toml")),
                   str(FIXTURES / "issues")])
+        elif case == "messy":   # authors' colours, a wide table, a huge image, long links
+            _run(["build", "--config", str(_config(folder, FIXTURES / "newsletter.toml")),
+                  str(FIXTURES / "messy")])
         elif case == "digest":
             _run(["digest", "--config", str(_config(folder, FIXTURES / "newsletter.toml")),
                   "--since", "2026-04-01", "--until", "2026-04-07", "--as-of", "2026-04-01",
@@ -278,6 +281,23 @@ def test_text_contrast(request, page_data):
         REPORT.append(f"contrast {request.node.callspec.id}: lowest {rows[0][0]:.2f}:1 "
                       f"({rows[0][1]['text']!r})")
     assert not low, f"text under {MIN_CONTRAST}:1 contrast in {scheme} mode:\n" + "\n".join(low)
+
+
+SPLIT_WORDS_JS = """() => [...document.querySelectorAll('td td, td th')]
+  .filter(cell => /^\\w{1,9}$/.test(cell.textContent.trim()))
+  .filter(cell => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+  }).map(cell => cell.textContent.trim())"""
+
+
+@pytest.mark.parametrize("case_folder", ["messy"], indirect=True)
+def test_table_cells_keep_short_words_whole(case_folder, browser):
+    """An author's table at 320 px wraps between words, not inside "Monday"."""
+    with open_page(browser, case_folder / "email.html", 320) as page:
+        split = page.evaluate(SPLIT_WORDS_JS)
+    assert not split, f"short words broken across lines in table cells: {split}"
 
 
 # --- against the MJML reference renderer ------------------------------------
