@@ -1,10 +1,13 @@
 """The preview server, driven by a real headless Chromium."""
 import importlib.util
+import os
 import socket
 import threading
+import time
 
 import pytest
 
+from newsletter.cli import main
 from newsletter.config import load_config
 from newsletter.screenshots import INSTALL_HINT, PLAYWRIGHT_HINT, chromium, find_chromium
 from newsletter.serve import make_server, stop
@@ -88,3 +91,45 @@ def test_a_broken_issue_shows_its_error(server, browser, workspace):
         "() => document.querySelector('.problems')?.textContent.includes('2026-04-01-preview.md:2')",
         timeout=15000)
     assert "error" in page.inner_text(".problems")
+
+
+def _wait_for(condition, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+def test_other_files_beside_the_config_do_not_rebuild(server, workspace):
+    # `newsletter serve > serve.log` in the project folder used to rebuild
+    # on every line it logged, for ever.
+    version = server.preview.version
+    (workspace / "serve.log").write_text("rebuilt\n", encoding="utf-8")
+    time.sleep(0.8)         # well past the 0.2 s debounce
+    assert server.preview.version == version
+    config = workspace / "newsletter.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert _wait_for(lambda: server.preview.version > version)
+
+
+def test_a_save_by_renaming_a_hidden_temp_file_rebuilds(server, workspace):
+    # gedit, JetBrains and atomic writers save as .something then rename.
+    version = server.preview.version
+    tmp = workspace / "issues" / ".goutputstream-ABC123"
+    tmp.write_text(ISSUE.format(title="Renamed into place"), encoding="utf-8")
+    os.replace(tmp, workspace / "issues" / "2026-04-01-preview.md")
+    assert _wait_for(lambda: server.preview.version > version)
+    assert "Renamed into place" in (server.preview.emails["2026-04-01-preview"] / "email.html").read_text()
+
+
+def test_a_busy_port_is_one_clear_error_and_builds_nothing(runner, workspace):
+    write_issue(workspace, "2026-04-01-preview.md", ISSUE.format(title="Busy"))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(main, ["serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"Error: cannot listen on 127.0.0.1:{port}: "
+                                      "Address already in use; try --port")
+    assert not (workspace / "build").exists()
