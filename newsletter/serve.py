@@ -149,11 +149,13 @@ def watch(preview: Preview, config: Config):
             # Editors that save by renaming a temporary file (.goutputstream-X,
             # .x.tmp) report the real name as the destination.
             path = Path(str(getattr(event, "dest_path", "") or event.src_path)).resolve()
-            if event.is_directory or event.event_type in ("opened", "closed_no_write") \
+            if event.is_directory and path in content and path not in watched and path.is_dir():
+                schedule(path)   # templates/ made while serving, to copy a theme file into
+            elif event.is_directory or event.event_type in ("opened", "closed_no_write") \
                     or path.is_relative_to(output) or path.name.startswith(".") \
                     or path.name.endswith("~"):
                 return   # our own outputs, and editors' swap and backup files
-            if path.parent == root and root not in content and path.suffix not in CONFIG_SUFFIXES:
+            elif path.parent == root and root not in content and path.suffix not in CONFIG_SUFFIXES:
                 return   # e.g. a log file beside newsletter.toml: rebuilding would loop
             # Editors save in bursts; rebuild once the burst is over.
             for t in timer:
@@ -164,10 +166,15 @@ def watch(preview: Preview, config: Config):
     observer = Observer()
     observer.pending = timer
     handler = OnChange()
-    for folder in {config.issues_path, config.templates_path, config.root,
-                   *(p if p.is_dir() else p.parent for p in preview.paths)}:
+    watched: set[Path] = set()
+
+    def schedule(folder: Path) -> None:
+        watched.add(folder)
+        observer.schedule(handler, str(folder), recursive=folder != root)
+
+    for folder in content | {root}:
         if folder.is_dir():
-            observer.schedule(handler, str(folder), recursive=folder != config.root)
+            schedule(folder)
     observer.daemon = True
     observer.start()
     return observer

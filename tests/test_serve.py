@@ -4,6 +4,7 @@ import os
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +134,19 @@ def test_a_busy_port_is_one_clear_error_and_builds_nothing(runner, workspace):
     assert result.output.strip() == (f"Error: cannot listen on 127.0.0.1:{port}: "
                                       "Address already in use; try --port")
     assert not (workspace / "build").exists()
+
+
+def test_a_theme_file_copied_in_while_serving_reloads(server, browser, workspace):
+    # The README's way to change the theme: make templates/ and copy one file
+    # into it. The folder did not exist when the server started.
+    page = browser.new_page()
+    page.goto(f"http://127.0.0.1:{server.server_address[1]}/2026-04-01-preview/")
+    partials = workspace / "templates" / "partials"
+    partials.mkdir(parents=True)
+    default = (Path(__file__).parent.parent / "templates" / "partials" / "footer.mjml")
+    (partials / "footer.mjml").write_text(
+        default.read_text(encoding="utf-8").replace("<strong>", "Printed on recycled pixels. <strong>", 1),
+        encoding="utf-8")
+    page.wait_for_function(
+        "() => document.querySelector('iframe').contentDocument"
+        "?.body?.textContent.includes('Printed on recycled pixels.')", timeout=15000)
