@@ -197,9 +197,9 @@ def make_server(config: Config, paths: list[Path], host: str = "127.0.0.1", port
 def serve(config: Config, paths: list[Path], host: str = "127.0.0.1", port: int = 8000,
           reload=None, echo=print) -> None:
     server = make_server(config, paths, host, port, reload, echo)
-    echo(f"Previewing {', '.join(map(display_path, paths)) or display_path(config.issues_path)} "
-         f"at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
-    try:
+    try:   # from here on, Ctrl-C is a clean stop
+        echo(f"Previewing {', '.join(map(display_path, paths)) or display_path(config.issues_path)} "
+             f"at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
         server.serve_forever()
     except KeyboardInterrupt:
         pass

@@ -1,6 +1,9 @@
 """The preview server, driven by a real headless Chromium."""
 import importlib.util
 import os
+import signal
+import subprocess
+import sys
 import socket
 import threading
 import time
@@ -150,3 +153,30 @@ def test_a_theme_file_copied_in_while_serving_reloads(server, browser, workspace
     page.wait_for_function(
         "() => document.querySelector('iframe').contentDocument"
         "?.body?.textContent.includes('Printed on recycled pixels.')", timeout=15000)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT, as Ctrl-C does")
+def test_ctrl_c_stops_cleanly(workspace):
+    write_issue(workspace, "2026-04-01-preview.md", ISSUE.format(title="Stop me"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # A child of a non-interactive shell may inherit SIGINT ignored; a terminal's doesn't.
+    proc = subprocess.Popen([sys.executable, "-m", "newsletter", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "Ctrl-C stops" in line:
+                break
+        assert f"http://127.0.0.1:{port}/" in "".join(lines)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert err == ""
