@@ -129,6 +129,10 @@ def make_handler(preview: Preview):
     return Handler
 
 
+# newsletter.toml, and Jekyll's _config.yml which supplies defaults.
+CONFIG_SUFFIXES = (".toml", ".yml", ".yaml")
+
+
 def watch(preview: Preview, config: Config):
     """Rebuild on every change under issues/, templates/ and the config file."""
     from watchdog.events import FileSystemEventHandler
@@ -136,14 +140,23 @@ def watch(preview: Preview, config: Config):
 
     timer: list[threading.Timer] = []
     output = config.output_path.resolve()
+    root = config.root.resolve()
+    content = {f.resolve() for f in (config.issues_path, config.templates_path,
+                                     *(p if p.is_dir() else p.parent for p in preview.paths))}
 
     class OnChange(FileSystemEventHandler):
         def on_any_event(self, event):
-            path = Path(str(event.src_path)).resolve()
-            if event.is_directory or event.event_type in ("opened", "closed_no_write") \
+            # Editors that save by renaming a temporary file (.goutputstream-X,
+            # .x.tmp) report the real name as the destination.
+            path = Path(str(getattr(event, "dest_path", "") or event.src_path)).resolve()
+            if event.is_directory and path in content and path not in watched and path.is_dir():
+                schedule(path)   # templates/ made while serving, to copy a theme file into
+            elif event.is_directory or event.event_type in ("opened", "closed_no_write") \
                     or path.is_relative_to(output) or path.name.startswith(".") \
                     or path.name.endswith("~"):
                 return   # our own outputs, and editors' swap and backup files
+            elif path.parent == root and root not in content and path.suffix not in CONFIG_SUFFIXES:
+                return   # e.g. a log file beside newsletter.toml: rebuilding would loop
             # Editors save in bursts; rebuild once the burst is over.
             for t in timer:
                 t.cancel()
@@ -153,10 +166,15 @@ def watch(preview: Preview, config: Config):
     observer = Observer()
     observer.pending = timer
     handler = OnChange()
-    for folder in {config.issues_path, config.templates_path, config.root,
-                   *(p if p.is_dir() else p.parent for p in preview.paths)}:
+    watched: set[Path] = set()
+
+    def schedule(folder: Path) -> None:
+        watched.add(folder)
+        observer.schedule(handler, str(folder), recursive=folder != root)
+
+    for folder in content | {root}:
         if folder.is_dir():
-            observer.schedule(handler, str(folder), recursive=folder != config.root)
+            schedule(folder)
     observer.daemon = True
     observer.start()
     return observer
@@ -165,11 +183,11 @@ def watch(preview: Preview, config: Config):
 def make_server(config: Config, paths: list[Path], host: str = "127.0.0.1", port: int = 8000,
                 reload=None, echo=None):
     preview = Preview(config, paths, reload, echo)
-    preview.rebuild()
     try:
         server = ThreadingHTTPServer((host, port), make_handler(preview))
     except OSError as exc:
         raise NewsletterError(f"cannot listen on {host}:{port}: {exc.strerror}; try --port") from None
+    preview.rebuild()   # after binding: a busy port should not build first
     server.daemon_threads = True
     server.preview = preview
     server.observer = watch(preview, config)
@@ -179,9 +197,9 @@ def make_server(config: Config, paths: list[Path], host: str = "127.0.0.1", port
 def serve(config: Config, paths: list[Path], host: str = "127.0.0.1", port: int = 8000,
           reload=None, echo=print) -> None:
     server = make_server(config, paths, host, port, reload, echo)
-    echo(f"Previewing {', '.join(map(display_path, paths)) or display_path(config.issues_path)} "
-         f"at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
-    try:
+    try:   # from here on, Ctrl-C is a clean stop
+        echo(f"Previewing {', '.join(map(display_path, paths)) or display_path(config.issues_path)} "
+             f"at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
         server.serve_forever()
     except KeyboardInterrupt:
         pass

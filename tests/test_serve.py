@@ -1,18 +1,22 @@
 """The preview server, driven by a real headless Chromium."""
-import shutil
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
 import socket
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
+from newsletter.cli import main
 from newsletter.config import load_config
+from newsletter.screenshots import INSTALL_HINT, PLAYWRIGHT_HINT, chromium, find_chromium
 from newsletter.serve import make_server, stop
 
 from conftest import write_issue
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 ISSUE = """---
 title: {title}
@@ -25,15 +29,13 @@ date: 2026-04-01
 
 @pytest.fixture
 def browser():
-    if not CHROMIUM:
-        pytest.skip("Chromium is not installed; install it with: apt-get install chromium")
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    # The same launcher as `newsletter build --screenshots` and the visual tests.
+    if find_chromium() is None:
+        pytest.skip(f"preview tests skipped: {INSTALL_HINT}")
+    if importlib.util.find_spec("playwright") is None:
+        pytest.skip(f"preview tests skipped: {PLAYWRIGHT_HINT}")
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
@@ -93,3 +95,88 @@ def test_a_broken_issue_shows_its_error(server, browser, workspace):
         "() => document.querySelector('.problems')?.textContent.includes('2026-04-01-preview.md:2')",
         timeout=15000)
     assert "error" in page.inner_text(".problems")
+
+
+def _wait_for(condition, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+def test_other_files_beside_the_config_do_not_rebuild(server, workspace):
+    # `newsletter serve > serve.log` in the project folder used to rebuild
+    # on every line it logged, for ever.
+    version = server.preview.version
+    (workspace / "serve.log").write_text("rebuilt\n", encoding="utf-8")
+    time.sleep(0.8)         # well past the 0.2 s debounce
+    assert server.preview.version == version
+    config = workspace / "newsletter.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert _wait_for(lambda: server.preview.version > version)
+
+
+def test_a_save_by_renaming_a_hidden_temp_file_rebuilds(server, workspace):
+    # gedit, JetBrains and atomic writers save as .something then rename.
+    version = server.preview.version
+    tmp = workspace / "issues" / ".goutputstream-ABC123"
+    tmp.write_text(ISSUE.format(title="Renamed into place"), encoding="utf-8")
+    os.replace(tmp, workspace / "issues" / "2026-04-01-preview.md")
+    assert _wait_for(lambda: server.preview.version > version)
+    assert "Renamed into place" in (server.preview.emails["2026-04-01-preview"] / "email.html").read_text()
+
+
+def test_a_busy_port_is_one_clear_error_and_builds_nothing(runner, workspace):
+    write_issue(workspace, "2026-04-01-preview.md", ISSUE.format(title="Busy"))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(main, ["serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"Error: cannot listen on 127.0.0.1:{port}: "
+                                      "Address already in use; try --port")
+    assert not (workspace / "build").exists()
+
+
+def test_a_theme_file_copied_in_while_serving_reloads(server, browser, workspace):
+    # The README's way to change the theme: make templates/ and copy one file
+    # into it. The folder did not exist when the server started.
+    page = browser.new_page()
+    page.goto(f"http://127.0.0.1:{server.server_address[1]}/2026-04-01-preview/")
+    partials = workspace / "templates" / "partials"
+    partials.mkdir(parents=True)
+    default = (Path(__file__).parent.parent / "templates" / "partials" / "footer.mjml")
+    (partials / "footer.mjml").write_text(
+        default.read_text(encoding="utf-8").replace("<strong>", "Printed on recycled pixels. <strong>", 1),
+        encoding="utf-8")
+    page.wait_for_function(
+        "() => document.querySelector('iframe').contentDocument"
+        "?.body?.textContent.includes('Printed on recycled pixels.')", timeout=15000)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT, as Ctrl-C does")
+def test_ctrl_c_stops_cleanly(workspace):
+    write_issue(workspace, "2026-04-01-preview.md", ISSUE.format(title="Stop me"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # A child of a non-interactive shell may inherit SIGINT ignored; a terminal's doesn't.
+    proc = subprocess.Popen([sys.executable, "-m", "newsletter", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "Ctrl-C stops" in line:
+                break
+        assert f"http://127.0.0.1:{port}/" in "".join(lines)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert err == ""
