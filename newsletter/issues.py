@@ -238,5 +238,10 @@ def newest_issue_file(folder: Path) -> Path:
 
 
 def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-") or "issue"
+    # Accents go ("Ça va" -> "ca-va"), but letters with no ASCII form stay, so
+    # a Cyrillic or Arabic title gets its own file name, not "issue".
+    def plain(char: str) -> str:
+        bare = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+        return bare if bare.isascii() else char
+    slug = re.sub(r"[\W_]+", "-", "".join(map(plain, unicodedata.normalize("NFC", text))).lower())
+    return slug.strip("-")[:60].strip("-") or "issue"
