@@ -164,17 +164,22 @@ class _Reader:
                     return self.issue.body_line + i
         return self.issue.body_line + start
 
-    def reporter(self, token_map):
+    def reporter(self, token_map, line: int | None = None):
         def report(check_id: str, message: str, needle: str) -> None:
-            self.problems.warn(self.issue.display, self.file_line(token_map, needle), check_id, message)
+            self.problems.warn(self.issue.display, line or self.file_line(token_map, needle),
+                               check_id, message)
         return report
 
-    def fixer(self, token_map):
-        report = self.reporter(token_map)
+    def fixer(self, token_map, line: int | None = None):
+        report = self.reporter(token_map, line)
         site = self.config.site_url
 
         def fix(url: str, tag: str) -> str | None:
             url = url.strip()
+            if not url:
+                # `[text]()`: resolving "" would link to the site's home page.
+                report("link-scheme", "link with an empty address dropped; its text is kept", "](")
+                return None
             if platforms.SENTINEL.fullmatch(url):
                 return url
             if " " in url:
@@ -306,6 +311,10 @@ class _Reader:
                 paras.append([Element("code", {}, [child.text])])
             elif child.kind == "quote":
                 paras.extend(self.item_paras(child.children))
+            elif child.kind == "table":
+                for row in child.rows:   # a row per line, as the HTML shows tables
+                    paras.append([node for i, cell in enumerate(row)
+                                  for node in ([" · "] if i else []) + cell])
             elif child.nodes:
                 paras.append(child.nodes)
         return paras
@@ -347,8 +356,12 @@ def choose_button(nodes: list[Node], found: list[Element]) -> Button:
     link = generic[-1] if generic else found[-1]
     href = link.attrs["href"]
     text = " ".join(text_of(link.children).split())
-    if text and not is_generic(text) and len(text) <= 50:
-        return Button(href, text[0].upper() + text[1:])
+    if href.startswith("mailto:") and text.lower() == href[len("mailto:"):].lower():
+        return Button(href, "Email " + text)
+    # "RSVP here", "Click here to donate": the words around "here" are the action.
+    short = re.sub(r"^(please\s+)?click\s+(here\s+)?(to\s+)?|\s+here$", "", text, flags=re.I)
+    if short and not is_generic(short) and len(short) <= 50:
+        return Button(href, short[0].upper() + short[1:])
     return Button(href, describe(text_of(nodes), text, href))
 
 
@@ -359,7 +372,13 @@ def describe(item_text: str, link_text: str, href: str) -> str:
     if at >= 0:
         # An aside in parentheses is never the action.
         before = re.sub(r"\([^()]*\)", "", item_text[:at])
-        before = re.split(r"[.!?:;()\u2013\u2014]|,|\band\b", before)[-1]
+        if re.search(r"[:,\u2013\u2014|]\s*$", before):
+            # "Sign the petition: click here", "To RSVP, click here": the
+            # phrase before the colon names the action, "and" included.
+            before = re.split(r"[.!?;:()|]", before.rstrip(" :,\u2013\u2014|"))[-1]
+            before = re.sub(r"^\s*to\s+", "", before, flags=re.I)
+        else:
+            before = re.split(r"[.!?:;()|\u2013\u2014]|,|\band\b", before)[-1]
         words = [w for w in before.split() if w.lower() not in ("click", "please", "here")]
         if not words:
             after = re.split(r"[.!?;:()]", item_text[at + len(link_text):])[0]
@@ -398,6 +417,10 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
     event = read_event(issue, config.tz, problems)
     if event and event.image:
         event.image = reader.fixer(None)(event.image, "img") or ""
+    if event and event.rsvp:
+        # The same rules as body links: javascript: is dropped, /rsvp resolved.
+        line = next((n for k, n in issue.lines.items() if k.lower().startswith("rsvp")), None)
+        event.rsvp = reader.fixer(None, line)(event.rsvp, "a") or ""
     preheader = issue.preheader or _first_words(blocks)
     return Content(source=issue.display, title=issue.title, subject=issue.subject,
                    preheader=preheader, date=issue.date, sections=sections, event=event,
