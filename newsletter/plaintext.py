@@ -105,6 +105,7 @@ class _Writer:
         self.lines: list[str] = []
         self.action = 0
         self.width = width   # narrower inside a quote, whose lines get "> "
+        self.quoted = False  # the HTML shows lists in a quote as plain bullets
 
     def wrap(self, text: str, indent: str = "", first: str | None = None) -> list[str]:
         return wrap(text, indent, first, self.width)
@@ -122,8 +123,11 @@ class _Writer:
         if item.kind == "link" or (compact and len(links(item.nodes)) == 1):
             # A resource: its title, then the address on a line of its own.
             href = links(item.nodes)[0].attrs["href"]
-            text = inline(item.nodes, refs, href)
-            self.para(self.wrap(text, "   ", marker.ljust(3)) + ["   " + _label(href)])
+            text = text_of(item.nodes) if item.kind == "link" else inline(item.nodes, refs, href)
+            lines = self.wrap(text, "   ", marker.ljust(3))
+            if _label(href) not in text.split():   # a bare URL is not printed twice
+                lines.append("   " + _label(href))
+            self.para(lines)
             return
         skip = item.button.href if item.button else ""
         lines = self.wrap(inline(item.nodes, refs, skip), "   ", marker.ljust(3))
@@ -149,19 +153,21 @@ class _Writer:
         elif block.kind == "list":
             # A compact list (a link roundup) reads as a list in the HTML, so
             # its items are not numbered as actions here either.
-            compact = block.style == "compact"
+            compact = block.style == "compact" or self.quoted
             for n, item in enumerate(block.items, 1):
                 if item.kind == "action" and not compact:
                     self.action += 1
                     marker = f"{self.action}."
                 else:
-                    marker = f"{n}." if block.ordered else "-"
+                    # Among numbered actions, the HTML shows a plain item unnumbered.
+                    marker = f"{n}." if block.ordered and block.style != "cards" else "-"
                 self.item(item, refs, marker, compact)
         elif block.kind == "rule":
             self.para(["-" * 24])
         elif block.kind == "quote":
             inner = _Writer(self.width - 2)
             inner.action = self.action
+            inner.quoted = True
             for child in block.children:
                 inner.block(child, refs)
             self.action = inner.action

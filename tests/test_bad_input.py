@@ -254,3 +254,11 @@ def test_new_without_an_issues_folder_creates_it(runner, tmp_path, monkeypatch):
     result = runner.invoke(main, ["new", "First one"])
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "issues").glob("*-first-one.md"))) == 1
+
+
+def test_new_when_issues_is_a_file_is_one_error(runner, workspace):
+    (workspace / "issues").rmdir()
+    (workspace / "issues").write_text("not a folder")
+    result = runner.invoke(main, ["new", "First one"])
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output.startswith("Error: issues is a file, not a folder"), result.output

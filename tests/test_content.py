@@ -180,6 +180,15 @@ def test_subject_and_preheader_defaults(tmp_path):
     ("[Click here to donate](https://example.org/d) to the fund", "Donate"),
     ("Questions? Write to [help@example.org](mailto:help@example.org) any time",
      "Email help@example.org"),
+    ("Panel on Tuesday; for more info and to RSVP, click [here](https://example.org/r).", "RSVP"),
+    ("Where Is the Path Forward? - Click [HERE](https://example.org/i) for more info.", "More info"),
+    ("Vigil downtown. See [www.example.org/vigil](https://www.example.org/vigil)",
+     "Visit example.org"),
+    ("Watch it. More at www.example.com [HERE](https://example.org/m)", "Visit example.org"),
+    ("May 12: [Congressional District Candidate Forum - all candidates welcome, bring a friend]"
+     "(https://example.org/f) at the hall", "Congressional District Candidate Forum"),
+    ("Firma la petición [aquí](https://example.org/p)", "Firma la petición"),
+    ("وقّع العريضة [هنا](https://example.org/s)", "وقّع العريضة"),
 ])
 def test_button_labels_on_everyday_phrasings(tmp_path, item, label):
     content, _ = content_of(tmp_path, f"* {item}\n* Plain item with more words.\n")

@@ -132,3 +132,13 @@ def test_a_compact_roundup_reads_as_a_list_with_urls(tmp_path):
 def test_a_scheme_less_address_is_printed_as_its_url_not_a_reference(tmp_path):
     text = text_for(tmp_path, "Visit www.example.org/page today.\n")
     assert "Visit https://www.example.org/page today." in text and "[1]" not in text
+
+
+def test_numbers_in_the_text_match_what_the_html_shows(tmp_path):
+    body = ("> Quoted:\n>\n> - a quoted item with [a link](https://example.org/q) to read\n\n"
+            "1. First, [sign it](https://example.org/s) today\n2. Second, nothing to click\n")
+    text = text_for(tmp_path, body)
+    # The quote's list is plain bullets in the HTML: no action number here.
+    assert re.search(r"^> -  a quoted item with a link to read\n>    https://example\.org/q$", text, re.M)
+    assert re.search(r"^1\. First, sign it today\n   > Sign it: https://example\.org/s$", text, re.M)
+    assert re.search(r"^-  Second, nothing to click$", text, re.M)
