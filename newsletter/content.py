@@ -395,7 +395,8 @@ def describe(item_text: str, link_text: str, href: str) -> str:
             before = re.sub(r"^\s*(to|for)\s+", "", before, flags=re.I)
         else:
             before = re.split(r"[.!?:;()|\u2013\u2014]|,|\band\b", before)[-1]
-        words = [w for w in before.split() if w.lower() not in ("click", "please", "here") and re.search(r"\w", w)]
+        words = [w for w in before.split()
+                 if w.lower() not in ("click", "please", "here") and re.search(r"\w", w)]
         if not words:
             after = re.split(r"[.!?;:()]", item_text[at + len(link_text):])[0]
             words = after.split()
@@ -430,6 +431,9 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
     if not sections[0].blocks and len(sections) > 1:
         sections.pop(0)
 
+    for key, line in issue.duplicates:
+        problems.warn(issue.display, line, "front-matter-key",
+                      f"'{key}' is set twice in the front matter; this later value is used")
     event = read_event(issue, config.tz, problems)
     if event and event.image:
         event.image = reader.fixer(None)(event.image, "img") or ""

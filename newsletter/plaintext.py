@@ -125,7 +125,7 @@ class _Writer:
             href = links(item.nodes)[0].attrs["href"]
             text = text_of(item.nodes) if item.kind == "link" else inline(item.nodes, refs, href)
             lines = self.wrap(text, "   ", marker.ljust(3))
-            if _label(href) not in text.split():   # a bare URL is not printed twice
+            if _label(href) not in text:   # a bare URL is not printed twice
                 lines.append("   " + _label(href))
             self.para(lines)
             return

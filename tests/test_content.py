@@ -217,3 +217,10 @@ def test_a_table_inside_a_list_item_keeps_its_links(tmp_path):
     content, _ = content_of(tmp_path, body)
     assert content.all_links() == ["https://ana.example.org"]
     assert "Ana · her site" in all_text(content)
+
+
+def test_a_key_set_twice_in_front_matter_is_a_warning_at_the_second(tmp_path):
+    content, problems = content_of(tmp_path, "Body.\n",
+                                   front="title: First\ndate: 2026-01-05\ntitle: Second\n")
+    assert content.title == "Second"
+    assert [(p.id, p.line) for p in problems] == [("front-matter-key", 4)]
