@@ -189,7 +189,11 @@ def build_issue(path: Path, config: Config, problems: Problems,
     problems[:] = run_checks(issue, content, email, config, problems)
     folder = config.output_path / issue.stem
     if not problems.errors:
-        write_atomically(folder, output_files(email))
+        try:
+            write_atomically(folder, output_files(email))
+        except OSError as exc:
+            raise IssueError(display_path(folder), None,
+                             f"cannot write the output: {exc.strerror or exc}") from None
     return email, folder
 
 

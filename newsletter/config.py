@@ -83,6 +83,8 @@ def _key_line(text: str, key: str) -> int | None:
     match = re.search(rf"^[ \t]*\"?{re.escape(key)}\"?[ \t]*=", text, re.M)
     if match is None:
         match = re.search(rf"^[ \t]*\[{re.escape(key)}\]", text, re.M)
+    if match is None:   # inside an inline table: colors = { primary = 5 }
+        match = re.search(rf"[{{,][ \t]*\"?{re.escape(key)}\"?[ \t]*=", text)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
@@ -170,19 +172,33 @@ def _check_ignore(check: dict, text: str, path: Path, problems: Problems) -> Non
             problems.warn(path, _key_line(text, "ignore"), "config-key", f"[check] {unknown_id(id)}")
 
 
+# A CSS colour as themes write it: #abc, #aabbcc, a name, or rgb()/hsl().
+COLOR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]+|(rgb|rgba|hsl|hsla)\([0-9.,%\s]+\)")
+
+
 def _validate(config: Config, text: str, path: Path) -> None:
+    if not isinstance(config.timezone, str):
+        raise IssueError(path, _key_line(text, "timezone"), "'timezone' must be a string")
     try:
         config.tz
     except (ZoneInfoNotFoundError, ValueError):
         raise IssueError(path, _key_line(text, "timezone"),
                          f"unknown timezone '{config.timezone}' (use a name like 'America/New_York')") from None
     for key in ("size_budget_kb",):
-        if not isinstance(getattr(config, key), int) or getattr(config, key) <= 0:
+        value = getattr(config, key)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise IssueError(path, _key_line(text, key), f"'{key}' must be a positive whole number")
     for key in ("org_name", "logo_url", "postal_address", "site_url", "lang", "platform",
                 "unsubscribe_url", "view_online_url", "ics_base_url", "output_dir", "issues_dir", "templates_dir"):
         if not isinstance(getattr(config, key), str):
             raise IssueError(path, _key_line(text, key), f"'{key}' must be a string")
+    for key, value in config.colors.items():
+        if not isinstance(value, str) or not COLOR.fullmatch(value.strip()):
+            raise IssueError(path, _key_line(text, key),
+                             f"colors.{key} must be a CSS colour like \"#1d4ed8\" (got {value!r})")
+    for key, value in config.fonts.items():
+        if not isinstance(value, str):
+            raise IssueError(path, _key_line(text, key), f"fonts.{key} must be a stylesheet URL")
     for key, value in config.utm.items():
         if not isinstance(value, str):
             raise IssueError(path, _key_line(text, key), f"utm.{key} must be a string")

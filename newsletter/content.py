@@ -28,9 +28,14 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #   mple.org/page) -> joined, with the newline moved after the link.
 BROKEN_LINK = re.compile(r"(\]\(\s*<?[^()\s<>]*)\n[ \t]*([^()\s<>]*>?\))")
 GENERIC_TEXT = {"here", "click here", "this link", "link", "this", "read more", "more",
-                "click", "learn more", "click this link", "go", "link here", "website"}
+                "click", "learn more", "click this link", "go", "link here", "website",
+                # "here" in the languages volunteers most often write in
+                "aquí", "aqui", "haga clic aquí", "ici", "cliquez ici", "hier", "qui",
+                "clique aqui", "هنا", "здесь", "тут"}
 STOP_WORDS = {"to", "the", "a", "an", "of", "and", "or", "for", "with", "at", "on", "in",
               "about", "against", "by", "from", "your", "our", "their", "is", "are"}
+# Words that say nothing as a whole label ("See www.example.org" -> "See").
+LONE_VERBS = {"see", "visit", "at", "go to", "check", "via", "on", "see also", "info", "more info at"}
 MAX_CARDS = 24            # beyond this an email gets long and heavy; lists go compact
 MAX_CARDS_PER_LIST = 12
 
@@ -164,17 +169,22 @@ class _Reader:
                     return self.issue.body_line + i
         return self.issue.body_line + start
 
-    def reporter(self, token_map):
+    def reporter(self, token_map, line: int | None = None):
         def report(check_id: str, message: str, needle: str) -> None:
-            self.problems.warn(self.issue.display, self.file_line(token_map, needle), check_id, message)
+            self.problems.warn(self.issue.display, line or self.file_line(token_map, needle),
+                               check_id, message)
         return report
 
-    def fixer(self, token_map):
-        report = self.reporter(token_map)
+    def fixer(self, token_map, line: int | None = None):
+        report = self.reporter(token_map, line)
         site = self.config.site_url
 
         def fix(url: str, tag: str) -> str | None:
             url = url.strip()
+            if not url:
+                # `[text]()`: resolving "" would link to the site's home page.
+                report("link-scheme", "link with an empty address dropped; its text is kept", "](")
+                return None
             if platforms.SENTINEL.fullmatch(url):
                 return url
             if " " in url:
@@ -306,6 +316,10 @@ class _Reader:
                 paras.append([Element("code", {}, [child.text])])
             elif child.kind == "quote":
                 paras.extend(self.item_paras(child.children))
+            elif child.kind == "table":
+                for row in child.rows:   # a row per line, as the HTML shows tables
+                    paras.append([node for i, cell in enumerate(row)
+                                  for node in ([" · "] if i else []) + cell])
             elif child.nodes:
                 paras.append(child.nodes)
         return paras
@@ -347,32 +361,54 @@ def choose_button(nodes: list[Node], found: list[Element]) -> Button:
     link = generic[-1] if generic else found[-1]
     href = link.attrs["href"]
     text = " ".join(text_of(link.children).split())
+    if href.startswith("mailto:") and text.lower() == href[len("mailto:"):].lower():
+        return Button(href, "Email " + text)
+    # "RSVP here", "Click here to donate": the words around "here" are the action.
+    short = re.sub(r"^(please\s+)?click\s+(here\s+)?(to\s+)?|\s+here$", "", text, flags=re.I)
+    if len(platforms.readable(short)) > 50:
+        # A long title: its first clause ("Candidate Forum - all candidates").
+        short = re.split(r"\s[-\u2013\u2014|]\s|[:;,.!?]\s", short)[0]
     # A placeholder is a long sentinel here; measure what readers will see.
-    if text and not is_generic(text) and len(platforms.readable(text)) <= 50:
-        return Button(href, text[0].upper() + text[1:])
+    if short and not is_generic(short) and len(platforms.readable(short)) <= 50:
+        return Button(href, short[0].upper() + short[1:])
     return Button(href, describe(text_of(nodes), text, href))
 
 
 def describe(item_text: str, link_text: str, href: str) -> str:
     """A button label from the words around a 'click HERE' link."""
     item_text = " ".join(item_text.split())
-    at = item_text.find(link_text) if link_text else -1
+    # The last whole-word match: "here" must not be found inside "where".
+    found = list(re.finditer(rf"(?<!\w){re.escape(link_text)}(?!\w)", item_text)) if link_text else []
+    at = found[-1].start() if found else -1
     if at >= 0:
         # An aside in parentheses is never the action.
         before = re.sub(r"\([^()]*\)", "", item_text[:at])
-        before = re.split(r"[.!?:;()\u2013\u2014]|,|\band\b", before)[-1]
-        words = [w for w in before.split() if w.lower() not in ("click", "please", "here")]
+        before = re.sub(r"(\b(please|click)\s*)+$", "", before, flags=re.I)
+        # An address is no label, and its dots would split it into "com".
+        before = re.sub(r"(https?://|www\.)\S+|\b[\w-]+(\.[a-z]{2,})+\b", "", before, flags=re.I)
+        if re.search(r"[:,\u2013\u2014|]\s*$", before):
+            # "Sign the petition: click here", "To RSVP, click here": the
+            # phrase before the colon names the action, "and" included
+            # ("Call script and numbers:"), but not before a comma
+            # ("for more info and to RSVP, click here").
+            stops = r"[.!?;:()|]|\band\b" if before.rstrip().endswith(",") else r"[.!?;:()|]"
+            before = re.split(stops, before.rstrip(" :,\u2013\u2014|"))[-1]
+            before = re.sub(r"^\s*(to|for)\s+", "", before, flags=re.I)
+        else:
+            before = re.split(r"[.!?:;()|\u2013\u2014]|,|\band\b", before)[-1]
+        words = [w for w in before.split()
+                 if w.lower() not in ("click", "please", "here") and re.search(r"\w", w)]
         if not words:
             after = re.split(r"[.!?;:()]", item_text[at + len(link_text):])[0]
             words = after.split()
-            if words and words[0].lower() == "to":
+            if words and words[0].lower() in ("to", "for"):
                 words = words[1:]
         while len(" ".join(words)) > 40:
             words.pop()
         while words and words[-1].lower().strip(",") in STOP_WORDS:
             words.pop()
         label = " ".join(words).strip(" ,")
-        if 2 <= len(label) <= 40 and not is_generic(label):
+        if 2 <= len(label) <= 40 and not is_generic(label) and label.lower() not in LONE_VERBS:
             return label[0].upper() + label[1:]
     host = urlsplit(href).netloc or href
     if href.startswith("mailto:"):
@@ -396,9 +432,16 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
     if not sections[0].blocks and len(sections) > 1:
         sections.pop(0)
 
+    for key, line in issue.duplicates:
+        problems.warn(issue.display, line, "front-matter-key",
+                      f"'{key}' is set twice in the front matter; this later value is used")
     event = read_event(issue, config.tz, problems)
     if event and event.image:
         event.image = reader.fixer(None)(event.image, "img") or ""
+    if event and event.rsvp:
+        # The same rules as body links: javascript: is dropped, /rsvp resolved.
+        line = next((n for k, n in issue.lines.items() if k.lower().startswith("rsvp")), None)
+        event.rsvp = reader.fixer(None, line)(event.rsvp, "a") or ""
     meta = platforms.protect_meta(issue, config, problems)
     preheader = meta["preheader"] or _first_words(blocks)
     return Content(source=issue.display, title=meta["title"], subject=meta["subject"],

@@ -40,6 +40,7 @@ class Issue:
     preheader: str | None = None
     published: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    duplicates: list[tuple[str, int]] = field(default_factory=list)   # (key, line) YAML overrode
 
     @property
     def display(self) -> str:
@@ -131,6 +132,21 @@ def _key_lines(path: Path, front: str) -> dict[str, int]:
     return {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
 
 
+def _duplicate_keys(front: str) -> list[tuple[str, int]]:
+    """Keys written twice: YAML silently keeps the last, so say so."""
+    try:
+        node = yaml.compose(front, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    seen: set[str] = set()
+    out = []
+    for key, _ in node.value if isinstance(node, yaml.MappingNode) else []:
+        if str(key.value) in seen:
+            out.append((str(key.value), key.start_mark.line + 2))
+        seen.add(str(key.value))
+    return out
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader, except that an impossible date such as 2026-13-45 stays a
     string (PyYAML raises ValueError); the date readers then report its line."""
@@ -190,7 +206,8 @@ def read_issue(path: str | Path) -> Issue:
     preheader = " ".join(str(preheader).split()) if preheader else None
     return Issue(path=path, title=title, date=date, meta=meta, lines=lines, body=body,
                  body_line=body_line, subject=subject, preheader=preheader,
-                 published=meta.get("published", True) is not False)
+                 published=meta.get("published", True) is not False,
+                 duplicates=_duplicate_keys(front) if front else [])
 
 
 def date_from_name(path: Path) -> dt.date | None:
@@ -238,5 +255,10 @@ def newest_issue_file(folder: Path) -> Path:
 
 
 def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-") or "issue"
+    # Accents go ("Ça va" -> "ca-va"), but letters with no ASCII form stay, so
+    # a Cyrillic or Arabic title gets its own file name, not "issue".
+    def plain(char: str) -> str:
+        bare = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+        return bare if bare.isascii() else char
+    slug = re.sub(r"[\W_]+", "-", "".join(map(plain, unicodedata.normalize("NFC", text))).lower())
+    return slug.strip("-")[:60].strip("-") or "issue"

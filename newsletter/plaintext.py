@@ -51,7 +51,8 @@ def inline(nodes: list[Node], refs: _Refs | None, skip: str = "") -> str:
         elif node.tag == "a" and node.attrs.get("href"):
             href = node.attrs["href"]
             text = " ".join(inline(node.children, None).split())
-            if not text or text.rstrip("/") in (href.rstrip("/"), _label(href)):
+            bare = re.sub(r"^https?://", "", href).rstrip("/")   # www.example.org, linkified
+            if not text or text.rstrip("/") in (href.rstrip("/"), _label(href), bare):
                 out.append(_label(href))
             elif href == skip:
                 out.append(text)
@@ -104,6 +105,7 @@ class _Writer:
         self.lines: list[str] = []
         self.action = 0
         self.width = width   # narrower inside a quote, whose lines get "> "
+        self.quoted = False  # the HTML shows lists in a quote as plain bullets
 
     def wrap(self, text: str, indent: str = "", first: str | None = None) -> list[str]:
         return wrap(text, indent, first, self.width)
@@ -113,15 +115,19 @@ class _Writer:
             self.lines.append("")
         self.lines.extend(lines)
 
-    def item(self, item: Item, refs: _Refs, marker: str) -> None:
+    def item(self, item: Item, refs: _Refs, marker: str, compact: bool = False) -> None:
         marker = marker if len(marker) < 3 else marker + " "   # "10." needs its space too
         if item.kind == "plain":
             self.para(self.wrap(inline(item.nodes, refs), "   ", marker.ljust(3)))
             return
-        if item.kind == "link":
+        if item.kind == "link" or (compact and len(links(item.nodes)) == 1):
             # A resource: its title, then the address on a line of its own.
             href = links(item.nodes)[0].attrs["href"]
-            self.para(self.wrap(text_of(item.nodes), "   ", marker.ljust(3)) + ["   " + _label(href)])
+            text = text_of(item.nodes) if item.kind == "link" else inline(item.nodes, refs, href)
+            lines = self.wrap(text, "   ", marker.ljust(3))
+            if _label(href) not in text:   # a bare URL is not printed twice
+                lines.append("   " + _label(href))
+            self.para(lines)
             return
         skip = item.button.href if item.button else ""
         lines = self.wrap(inline(item.nodes, refs, skip), "   ", marker.ljust(3))
@@ -145,18 +151,23 @@ class _Writer:
         elif block.kind == "heading":
             self.para(self.wrap(inline(block.nodes, refs)))
         elif block.kind == "list":
+            # A compact list (a link roundup) reads as a list in the HTML, so
+            # its items are not numbered as actions here either.
+            compact = block.style == "compact" or self.quoted
             for n, item in enumerate(block.items, 1):
-                if item.kind == "action":
+                if item.kind == "action" and not compact:
                     self.action += 1
                     marker = f"{self.action}."
                 else:
-                    marker = f"{n}." if block.ordered else "-"
-                self.item(item, refs, marker)
+                    # Among numbered actions, the HTML shows a plain item unnumbered.
+                    marker = f"{n}." if block.ordered and block.style != "cards" else "-"
+                self.item(item, refs, marker, compact)
         elif block.kind == "rule":
             self.para(["-" * 24])
         elif block.kind == "quote":
             inner = _Writer(self.width - 2)
             inner.action = self.action
+            inner.quoted = True
             for child in block.children:
                 inner.block(child, refs)
             self.action = inner.action

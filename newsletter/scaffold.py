@@ -23,7 +23,15 @@ def new_issue(title: str, config: Config, today: dt.date | None = None) -> Path:
     quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
     text = template_env(config).get_template("issue.md").render(
         title=quoted, date=today.isoformat(), offset=f"{offset[:3]}:{offset[3:]}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "x", encoding="utf-8") as fh:
-        fh.write(text)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8") as fh:
+            fh.write(text)
+    except FileExistsError:
+        if path.parent.is_dir():   # written by someone else since the check above
+            raise NewsletterError(f"{display_path(path)} already exists; not overwriting it") from None
+        raise NewsletterError(f"{display_path(path.parent)} is a file, not a folder; "
+                              "move it or set issues_dir in newsletter.toml") from None
+    except OSError as exc:
+        raise NewsletterError(f"cannot write {display_path(path)}: {exc.strerror or exc}") from None
     return path

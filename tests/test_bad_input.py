@@ -202,3 +202,63 @@ def test_builds_in_separate_processes_are_byte_identical(workspace):
     # email.html, .txt, .mjml for each case, plus the event's .ics file.
     assert len(outputs[0]) == 10 and outputs[0] == outputs[1]
     assert Path("event/event.ics") in outputs[0]
+
+
+@pytest.mark.parametrize("toml, line, words", [
+    ("timezone = 5\n", 1, "timezone' must be a string"),
+    ("[colors]\nprimary = 5\n", 2, "colors.primary must be a CSS colour"),
+    ('colors = { primary = "<b>" }\n', 1, "colors.primary must be a CSS colour"),
+    ("fonts = { Roboto = 5 }\n", 1, "fonts.Roboto must be a stylesheet URL"),
+    ("size_budget_kb = true\n", 1, "positive whole number"),
+])
+def test_bad_config_values_are_one_error_not_a_traceback(runner, workspace, toml, line, words):
+    (workspace / "newsletter.toml").write_text(toml)
+    write_issue(workspace, "2026-01-05-fine.md", GOOD)
+    assert_one_error(build(runner), "newsletter.toml", line, re.escape(words))
+
+
+def test_css_colours_in_every_form_are_accepted(runner, workspace):
+    (workspace / "newsletter.toml").write_text(
+        '[colors]\nprimary = "#0a5"\ncard = "white"\ntext = "rgb(20, 20, 20)"\n')
+    write_issue(workspace, "2026-01-05-fine.md", GOOD)
+    result = build(runner)
+    assert result.exit_code == 0, result.output
+    assert "rgb(20, 20, 20)" in (workspace / "build/2026-01-05-fine/email.html").read_text()
+
+
+def test_an_unwritable_output_folder_is_one_error(runner, workspace):
+    (workspace / "blocked").write_text("a file where the output folder should go")
+    write_issue(workspace, "2026-01-05-fine.md", GOOD)
+    result = build(runner, "-o", "blocked")
+    assert_one_error(result, "blocked/2026-01-05-fine", None, "cannot write the output")
+
+
+@pytest.mark.parametrize("title, stem", [
+    ("Привет мир", "привет-мир"),
+    ("نشرة أخبار", "نشرة-أخبار"),
+    ('He said: "Hi" — ça va? 🎉', "he-said-hi-ca-va"),
+])
+def test_new_gives_each_title_its_own_file(runner, workspace, title, stem):
+    runner.invoke(main, ["new", "Other issue"])
+    result = runner.invoke(main, ["new", title])
+    assert result.exit_code == 0, result.output
+    [path] = [p for p in (workspace / "issues").glob("*.md") if "other-issue" not in p.name]
+    assert path.name.endswith(f"-{stem}.md")
+    built = build(runner, str(path))
+    assert built.exit_code == 0, built.output
+    assert title in (workspace / "build" / path.stem / "email.txt").read_text()
+
+
+def test_new_without_an_issues_folder_creates_it(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["new", "First one"])
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "issues").glob("*-first-one.md"))) == 1
+
+
+def test_new_when_issues_is_a_file_is_one_error(runner, workspace):
+    (workspace / "issues").rmdir()
+    (workspace / "issues").write_text("not a folder")
+    result = runner.invoke(main, ["new", "First one"])
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output.startswith("Error: issues is a file, not a folder"), result.output

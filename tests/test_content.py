@@ -169,3 +169,58 @@ def test_subject_and_preheader_defaults(tmp_path):
     content, _ = content_of(tmp_path, "Intro.\n", front="title: T\ndate: 2026-01-05\n"
                             "subject: Read me\ndescription: The preview line\nlayout: post\n")
     assert (content.subject, content.preheader) == ("Read me", "The preview line")
+
+
+@pytest.mark.parametrize("item, label", [
+    ("Sign the petition: [click here](https://example.org/p)", "Sign the petition"),
+    ("To RSVP, [click here](https://example.org/r)", "RSVP"),
+    ("Call script and numbers: [HERE](https://example.org/c)", "Call script and numbers"),
+    ("Watch the video: <https://video.example.org/abc>", "Watch the video"),
+    ("Rally at city hall. [RSVP here](https://example.org/rsvp)", "RSVP"),
+    ("[Click here to donate](https://example.org/d) to the fund", "Donate"),
+    ("Questions? Write to [help@example.org](mailto:help@example.org) any time",
+     "Email help@example.org"),
+    ("Panel on Tuesday; for more info and to RSVP, click [here](https://example.org/r).", "RSVP"),
+    ("Where Is the Path Forward? - Click [HERE](https://example.org/i) for more info.", "More info"),
+    ("Vigil downtown. See [www.example.org/vigil](https://www.example.org/vigil)",
+     "Visit example.org"),
+    ("Watch it. More at www.example.com [HERE](https://example.org/m)", "Visit example.org"),
+    ("May 12: [Congressional District Candidate Forum - all candidates welcome, bring a friend]"
+     "(https://example.org/f) at the hall", "Congressional District Candidate Forum"),
+    ("Firma la petición [aquí](https://example.org/p)", "Firma la petición"),
+    ("وقّع العريضة [هنا](https://example.org/s)", "وقّع العريضة"),
+])
+def test_button_labels_on_everyday_phrasings(tmp_path, item, label):
+    content, _ = content_of(tmp_path, f"* {item}\n* Plain item with more words.\n")
+    assert lists(content)[0].items[0].button.label == label
+
+
+def test_an_empty_link_address_is_dropped_not_sent_to_the_home_page(tmp_path):
+    content, problems = content_of(tmp_path, "Some text [the form]() and more.\n")
+    assert content.all_links() == []
+    assert "the form" in all_text(content)
+    assert [(p.id, p.line) for p in problems] == [("link-scheme", 5)]
+
+
+def test_rsvp_link_follows_the_link_rules(tmp_path):
+    front = "title: Test\ndate: 2026-01-05\nevent-start-date: 2026-02-01 10:00:00 -05:00\n"
+    content, problems = content_of(tmp_path, "Body.\n", front=front + "RSVP-link: javascript:alert(1)\n")
+    assert content.event.rsvp == ""
+    assert [(p.id, p.line) for p in problems if p.id == "link-scheme"] == [("link-scheme", 5)]
+    content, _ = content_of(tmp_path, "Body.\n", front=front + "RSVP-link: /events/rsvp\n")
+    assert content.event.rsvp == "https://example.org/events/rsvp"
+
+
+def test_a_table_inside_a_list_item_keeps_its_links(tmp_path):
+    body = ("- Where to find us:\n\n  | Who | Where |\n  |---|---|\n"
+            "  | Ana | [her site](https://ana.example.org) |\n")
+    content, _ = content_of(tmp_path, body)
+    assert content.all_links() == ["https://ana.example.org"]
+    assert "Ana · her site" in all_text(content)
+
+
+def test_a_key_set_twice_in_front_matter_is_a_warning_at_the_second(tmp_path):
+    content, problems = content_of(tmp_path, "Body.\n",
+                                   front="title: First\ndate: 2026-01-05\ntitle: Second\n")
+    assert content.title == "Second"
+    assert [(p.id, p.line) for p in problems] == [("front-matter-key", 4)]

@@ -116,3 +116,29 @@ def test_seed_text_follows_the_rules(seed):
     text = render_text(build_content(read_issue(seed), CONFIG, Problems()), CONFIG)
     assert not rule_violations(text)
     assert len(re.findall(r"^\d+\. ", text, re.M)) == 6
+
+
+def test_a_compact_roundup_reads_as_a_list_with_urls(tmp_path):
+    """A long roundup is a plain list in the HTML: no action numbers in the text,
+    each story's address on the line below it, no references to hunt for."""
+    body = "".join(f"* *Outlet {i}:* [Story number {i}](https://example.org/s{i}) today\n"
+                   for i in range(15))
+    text = text_for(tmp_path, body)
+    assert re.search(r"^-  Outlet 3: Story number 3 today\n   https://example\.org/s3$", text, re.M)
+    assert not re.search(r"^\d+\. ", text, re.M) and "[1]" not in text
+    assert not rule_violations(text)
+
+
+def test_a_scheme_less_address_is_printed_as_its_url_not_a_reference(tmp_path):
+    text = text_for(tmp_path, "Visit www.example.org/page today.\n")
+    assert "Visit https://www.example.org/page today." in text and "[1]" not in text
+
+
+def test_numbers_in_the_text_match_what_the_html_shows(tmp_path):
+    body = ("> Quoted:\n>\n> - a quoted item with [a link](https://example.org/q) to read\n\n"
+            "1. First, [sign it](https://example.org/s) today\n2. Second, nothing to click\n")
+    text = text_for(tmp_path, body)
+    # The quote's list is plain bullets in the HTML: no action number here.
+    assert re.search(r"^> -  a quoted item with a link to read\n>    https://example\.org/q$", text, re.M)
+    assert re.search(r"^1\. First, sign it today\n   > Sign it: https://example\.org/s$", text, re.M)
+    assert re.search(r"^-  Second, nothing to click$", text, re.M)

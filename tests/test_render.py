@@ -244,3 +244,21 @@ def test_theme_basics_in_the_built_html(runner, workspace):
     assert "@media (prefers-color-scheme: dark)" in html
     assert "1 Test St, Testville" in html and 'href="https://example.org/unsub"' in html
     assert re.search(r"padding:13px 22px", html) and "line-height:20px" in html   # 46 px buttons
+
+
+def test_a_300_link_roundup_stays_under_the_budget_as_a_compact_list(runner, workspace):
+    """A weekly news roundup: a dozen headings, 300 long news links."""
+    lines = ["---", "title: Roundup", "date: 2026-01-05", "---", "The week's news."]
+    for i in range(300):
+        if i % 25 == 0:
+            lines.append(f"\n## Topic {i // 25 + 1}\n")
+        lines.append(f"- *Daily Example:* [Council votes on the new housing plan, story {i}]"
+                     f"(https://news.example.org/2026/01/05/council-votes-on-new-housing-plan-{i})")
+    write_issue(workspace, "2026-01-05-roundup.md", "\n".join(lines) + "\n")
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    html = (workspace / "build/2026-01-05-roundup/email.html").read_text()
+    assert len(html.encode()) < 85 * 1024, len(html.encode())
+    assert html.count("<li") == 300 and "nl-button" not in html.split("<body")[1]
+    text = (workspace / "build/2026-01-05-roundup/email.txt").read_text()
+    assert all(f"-{i}\n" in text for i in range(300))
