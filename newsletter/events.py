@@ -100,6 +100,10 @@ def _when(issue: Issue, name: str, tz: ZoneInfo, problems: Problems):
 
 def fix_link(value: str, issue: Issue, key: str, problems: Problems) -> str:
     value = value.strip()
+    if re.match(r"^(javascript|vbscript|data)\s*:", value, re.I):
+        problems.warn(issue.display, issue.line_of(key), "link-scheme",
+                      f"{key} is a {value.split(':')[0].lower()}: URL; dropped")
+        return ""
     if not value or re.match(r"^(https?|mailto|tel):", value, re.I):
         return value
     if EMAIL.match(value):

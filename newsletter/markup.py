@@ -138,6 +138,23 @@ class _TreeBuilder(HTMLParser):
             self.stack[-1].children.append(data)
 
 
+_STYLE_ATTR = re.compile(r"""(\bstyle\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
+_BACKGROUND = re.compile(r"\bbackground\s*:\s*(#[0-9a-f]{3,8}|rgba?\([^)]*\)|[a-z]+)\s*(?=;|$)", re.I)
+
+
+def _background_colours(html_text: str) -> str:
+    """`background: #123` -> `background-color: #123` inside style attributes.
+
+    Only background-color is kept (the shorthand can carry url() images), so
+    without this an author's "white text on blue" loses the blue and turns
+    invisible.
+    """
+    def fix(match: re.Match) -> str:
+        return match.group(1) + match.group(2) + _BACKGROUND.sub(
+            r"background-color:\1", match.group(3)) + match.group(2)
+    return _STYLE_ATTR.sub(fix, html_text)
+
+
 def sanitize(raw: str, report: Report, fix_url: Callable[[str, str], str | None]) -> list[Node]:
     """Turn raw HTML into a safe node tree.
 
@@ -148,7 +165,7 @@ def sanitize(raw: str, report: Report, fix_url: Callable[[str, str], str | None]
     scan.feed(raw)
     scan.close()
     clean = nh3.clean(
-        "".join(scan.out),
+        _background_colours("".join(scan.out)),
         tags=INLINE_TAGS | BLOCK_TAGS,
         clean_content_tags=DROPPED_WITH_CONTENT,
         attributes={"a": {"href", "title"}, "img": {"src", "alt", "width", "height"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import textwrap
 
+from . import platforms
 from .config import Config
 from .content import Block, Content, Item
 from .events import format_when
@@ -225,5 +226,7 @@ def render_text(content: Content, config: Config, event_calendar: list | None = 
     if config.postal_address:
         w.lines.extend(wrap(config.postal_address))
     w.lines.append("Unsubscribe: [[unsubscribe_url]]")
+    if platforms.can_view_online(config):
+        w.lines.append("View in your browser: [[view_online_url]]")
     text = "\n".join(line.rstrip() for line in w.lines).strip("\n") + "\n"
     return re.sub(r"\n{3,}", "\n\n", text)

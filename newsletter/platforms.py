@@ -327,3 +327,8 @@ def _protect_text(text: str, issue, config, problems, line) -> str:
 
     text = protect(text, on_unknown=unknown, on_found=found)
     return guard_literals(text, on_found=literal)
+
+
+def can_view_online(config) -> bool:
+    """Whether the footers can offer a 'view in your browser' link."""
+    return bool(get_platform(config.platform).tags.get("view_online_url") or config.view_online_url)

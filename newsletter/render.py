@@ -135,8 +135,7 @@ def render_mjml(content: Content, config: Config, template: str = "email.mjml") 
     try:
         tpl = env.get_template(template)
         mjml = tpl.render(email=view(content, config), config=config, colors=config.colors,
-                          has_view_online=bool(platforms.get_platform(config.platform)
-                                               .tags.get("view_online_url") or config.view_online_url))
+                          has_view_online=platforms.can_view_online(config))
     except jinja2.TemplateSyntaxError as exc:
         raise IssueError(exc.filename or exc.name or template, exc.lineno, f"template error: {exc.message}") from None
     except jinja2.TemplateError as exc:

@@ -5,7 +5,7 @@ from newsletter.config import Config
 from newsletter.content import build_content
 from newsletter.errors import Problems
 from newsletter.issues import read_issue
-from newsletter.markup import text_of
+from newsletter.markup import text_of, to_html
 
 SITE = Config(site_url="https://example.org/")
 
@@ -224,3 +224,18 @@ def test_a_key_set_twice_in_front_matter_is_a_warning_at_the_second(tmp_path):
                                    front="title: First\ndate: 2026-01-05\ntitle: Second\n")
     assert content.title == "Second"
     assert [(p.id, p.line) for p in problems] == [("front-matter-key", 4)]
+
+
+def test_background_shorthand_keeps_its_colour(tmp_path):
+    # White text whose blue background was dropped would be invisible.
+    content, _ = content_of(tmp_path, '<p style="color:#fff; background: #1d4ed8">Vote</p>\n\n'
+                            '<p style="background: url(https://example.org/x.png)">Pic</p>\n')
+    html = to_html(content.sections[0].blocks[0].nodes)
+    assert "background-color:#1d4ed8" in html and "color:#fff" in html
+    assert "url(" not in to_html(content.sections[0].blocks[1].nodes)
+
+
+def test_phone_links_get_a_call_button(tmp_path):
+    content, _ = content_of(tmp_path, "* Ask the clerk to vote no: [555-0142](tel:+15555550142)\n")
+    assert lists(content)[0].items[0].button.label == "Call 555-0142"
+

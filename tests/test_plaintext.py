@@ -142,3 +142,12 @@ def test_numbers_in_the_text_match_what_the_html_shows(tmp_path):
     assert re.search(r"^> -  a quoted item with a link to read\n>    https://example\.org/q$", text, re.M)
     assert re.search(r"^1\. First, sign it today\n   > Sign it: https://example\.org/s$", text, re.M)
     assert re.search(r"^-  Second, nothing to click$", text, re.M)
+
+
+def test_footer_offers_the_web_version_when_the_platform_has_one(tmp_path):
+    path = tmp_path / "2026-01-05-plain.md"
+    path.write_text("---\ntitle: Plain text\ndate: 2026-01-05\n---\nHi.\n", encoding="utf-8")
+    for platform, expected in (("mailchimp", True), ("kit", False)):
+        config = Config(org_name="Test", platform=platform)
+        text = render_text(build_content(read_issue(path), config, Problems()), config)
+        assert ("View in your browser: [[view_online_url]]" in text) is expected
