@@ -8,7 +8,6 @@ size, ...) are passed through rather than found twice.
 """
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import fnmatch
 import re
@@ -16,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from . import build as build_module, platforms
-from .checks_text import date_past, leftovers
+from . import build as build_module
+from .checks_text import date_past, event_key, event_past, leftovers
 from .config import Config
 from .content import GENERIC_TEXT, Block, Content, _first_words, build_content
 from .errors import IssueError, Problem, Problems
@@ -28,14 +27,15 @@ from .markup import Element, links, text_of, walk
 EMAIL_WIDTH = 600
 
 # Every id a problem can carry, for checking `ignore` lists; the README
-# lists each with its level and an example. The build itself emits the first.
+# lists each with its level and an example (tests hold both to the code).
+# The build, config and digest emit the ids not found in checks*.py.
 IDS = ("input", "config-key", "markup", "link-scheme", "relative-link", "event-date",
        "front-matter-type", "platform-tag", "size",
        "link-text", "http-link", "link-mailto", "link-broken", "link-space", "link-paren",
        "link-duplicate", "image-alt", "image-size", "event-past", "date-past",
        "leftover-liquid", "leftover-todo", "leftover-heading", "leftover-item",
-       "subject-length", "preheader", "front-matter-key", "platform",
-       "postal-address", "required-tag", "template-syntax")
+       "subject-length", "preheader", "front-matter-key",
+       "postal-address", "required-tag", "template-syntax", "digest")
 
 KNOWN_KEYS = {"title", "subject", "date", "preheader", "description", "published", "layout",
               "permalink", "categories", "category", "tags", "author", "position", "check",
@@ -174,7 +174,7 @@ def link_addresses(ctx: Ctx) -> None:
                 "most sites serve https://, and mail apps may flag plain http")
     event = ctx.content.event
     if event and event.rsvp:
-        line = ctx.issue.line_of(_event_key(ctx.issue, "rsvp"))
+        line = ctx.issue.line_of(event_key(ctx.issue, "rsvp"))
         if event.rsvp.startswith("http://"):
             ctx.add("warning", line, "http-link", f"{event.rsvp} uses http://; most sites serve https://")
         if event.rsvp.startswith("mailto:") and not _good_mailto(event.rsvp):
@@ -218,13 +218,16 @@ def images(ctx: Ctx) -> None:
     for nodes, line, _ in _places(_blocks(ctx.content)):
         for img in (el for el in walk(nodes) if el.tag == "img"):
             src = img.attrs.get("src", "")
-            name = unquote(src.rstrip("/").rsplit("/", 1)[-1])
+            name = unquote(urlsplit(src).path.rstrip("/").rsplit("/", 1)[-1]) or src
             where = ctx.find(line, name, src)
             alt = _clean(img.attrs.get("alt", ""))
             stem = name.rsplit(".", 1)[0].lower()
-            if not alt:
+            if not alt and _decorative(ctx, where, src):
+                pass   # <img alt=""> is how HTML marks a spacer or divider
+            elif not alt:
                 ctx.add("warning", where, "image-alt", f"image {name!r} has no alt text; "
-                        "say what it shows for readers who can't see it")
+                        "say what it shows for readers who can't see it (or write "
+                        '<img alt=""> if it is only decoration)')
             elif alt.lower() in PLACEHOLDER_ALT or FILE_NAME.match(alt) \
                     or (alt.lower() == stem and re.search(r"[-_\d]", alt)):
                 ctx.add("warning", where, "image-alt", f"alt text {alt!r} of image {name!r} is a "
@@ -239,34 +242,15 @@ def images(ctx: Ctx) -> None:
                         f"(from its name); a {2 * EMAIL_WIDTH}px copy looks as sharp and loads faster")
 
 
-# -- dates -------------------------------------------------------------------
-
-def _issue_moment(ctx: Ctx) -> dt.datetime:
-    date = ctx.issue.date
-    if isinstance(date, dt.datetime):
-        return date if date.tzinfo else date.replace(tzinfo=ctx.config.tz)
-    return dt.datetime.combine(date, dt.time(), tzinfo=ctx.config.tz)
-
-
-def _event_key(issue: Issue, name: str) -> str:
-    wanted = EVENT_KEYS[name]
-    return next((k for k in issue.meta if norm_key(k) == wanted), wanted)
+def _decorative(ctx: Ctx, line: int, src: str) -> bool:
+    """True when the source writes alt="" on purpose in an <img> tag;
+    Markdown's ![](x) gives the same empty alt, but by oversight."""
+    text = ctx.body[line - ctx.issue.body_line] if line >= ctx.issue.body_line else ""
+    return any(re.search(r"\balt\s*=\s*(\"\"|'')", tag) and urlsplit(src).path.rsplit("/", 1)[-1] in tag
+               for tag in re.findall(r"<img\b[^>]*>", text, re.I))
 
 
-def event_past(ctx: Ctx) -> None:
-    event = ctx.content.event
-    if event is None or event.last_moment is None:
-        return
-    if event.last_moment < _issue_moment(ctx):
-        key = _event_key(ctx.issue, "end" if event.end else "start")
-        last = event.end or event.start
-        last = last.astimezone(ctx.config.tz) if isinstance(last, dt.datetime) else last
-        ctx.add("warning", ctx.issue.line_of(key), "event-past",
-                f"the event ended {last:%B} {last.day}, {last.year}, before the issue date "
-                f"{ctx.issue.day:%B} {ctx.issue.day.day}: it was over when the issue went out")
-
-
-# -- subject, preheader, front matter, platform --------------------------------
+# -- subject, preheader, front matter -----------------------------------------
 
 def subject(ctx: Ctx) -> None:
     issue = ctx.issue
@@ -334,18 +318,11 @@ def unknown_id(id: str) -> str:
     return f"unknown check id '{id}'" + (f"; did you mean '{close[0]}'?" if close else "")
 
 
-def platform(ctx: Ctx) -> None:
-    # The platforms feature adds required-tag checks; use them when present.
-    hook = getattr(build_module, "platform_problems", None) or getattr(platforms, "platform_problems", None)
-    if hook is None or ctx.email is None:
-        return
-    for problem in hook(ctx.email, ctx.config) or ():
-        ctx.found.append(problem)
-
-
 # Checks that need only the issue run even when the body can't be built.
 ISSUE_CHECKS = [front_matter, subject, leftovers]
-CONTENT_CHECKS = [link_text, link_addresses, link_source, images, event_past, date_past, platform]
+# The platform's required tags (required-tag) and sizes are checked by
+# build.make_email, which every check run calls, so they are not repeated here.
+CONTENT_CHECKS = [link_text, link_addresses, link_source, images, event_past, date_past]
 
 
 # -- running -------------------------------------------------------------------
@@ -376,7 +353,7 @@ def run_checks(issue: Issue, content: Content | None, email, config: Config,
     return out
 
 
-def check_file(path: Path, config: Config) -> Problems:
+def check_file(path: Path, config: Config, allow_missing_unsubscribe: bool = False) -> Problems:
     """Every problem in one issue file; a file that can't be read is one error."""
     found = Problems()
     try:
@@ -387,17 +364,18 @@ def check_file(path: Path, config: Config) -> Problems:
     content = email = None
     try:
         content = build_content(issue, config, found)
-        email = build_module.make_email(content, config, found)
+        email = build_module.make_email(content, config, found, allow_missing_unsubscribe)
     except IssueError as exc:
         found.error(exc.path, exc.line, "input", exc.detail)
     return run_checks(issue, content, email, config, found)
 
 
-def check_paths(paths: list[Path], config: Config) -> tuple[Problems, int]:
+def check_paths(paths: list[Path], config: Config,
+                allow_missing_unsubscribe: bool = False) -> tuple[Problems, int]:
     files = find_issue_files(paths or [config.issues_path])
     problems = Problems()
     for path in files:
-        problems.extend(check_file(path, config))
+        problems.extend(check_file(path, config, allow_missing_unsubscribe))
     return problems, len(files)
 
 

@@ -1,7 +1,8 @@
-"""Checks that read the issue's text line by line: stale dates and leftovers.
+"""Checks of dates (an event already over, stale dates in the text) and of
+leftovers (template tags, TODO, empty headings and items).
 
 Split from checks.py, which holds `Ctx` and runs every check; these only use
-the `Ctx` they are given (its visible body lines, `add` and `all_blocks`).
+the `Ctx` they are given (its issue, visible body lines, `add`, `all_blocks`).
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from . import platforms
 from .content import Item
+from .events import EVENT_KEYS, norm_key
+from .issues import Issue
 from .markup import Element, text_of, walk
 
 if TYPE_CHECKING:
@@ -22,34 +25,78 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
           "September", "October", "November", "December"]
 _MONTH = r"(%s|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?" % "|".join(MONTHS)
 DATE = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:|\d)"
-                  rf"(?:\s*(?:-|–|—|to|through|until)\s*(?:{_MONTH}\s+)?(\d{{1,2}})\b)?"
+                  rf"(?:\s*(?:-|–|—|to|through|until|and|&)\s*(?:{_MONTH}\s+)?"
+                  r"(\d{1,2})(?:st|nd|rd|th)?\b(?!:))?"
                   r"(?:,?\s+(\d{4})\b)?")
 # Words that say a sentence looks back on purpose ("thanks to all who came").
 RECAP = re.compile(r"\b(was|were|held|happened|attended|came|joined|thanks?|recap|last|ago|"
-                   r"took place|did|had)\b", re.I)
+                   r"took place|did|had|opened|began|started|since)\b", re.I)
+# Words that say a date comes round again ("every year on April 22").
+RECURRING = re.compile(r"\b(every|each|annual|annually|yearly|anniversary|weekly|monthly)\b", re.I)
 DATE_WINDOW = 60   # days: older dates are history, not a stale announcement
 
 
 # -- dates -------------------------------------------------------------------
 
+def _issue_moment(ctx: Ctx) -> dt.datetime:
+    date = ctx.issue.date
+    if isinstance(date, dt.datetime):
+        return date if date.tzinfo else date.replace(tzinfo=ctx.config.tz)
+    return dt.datetime.combine(date, dt.time(), tzinfo=ctx.config.tz)
+
+
+def event_key(issue: Issue, name: str) -> str:
+    wanted = EVENT_KEYS[name]
+    return next((k for k in issue.meta if norm_key(k) == wanted), wanted)
+
+
+def event_past(ctx: Ctx) -> None:
+    event = ctx.content.event
+    if event is None or event.last_moment is None:
+        return
+    if event.last_moment < _issue_moment(ctx):
+        key = event_key(ctx.issue, "end" if event.end else "start")
+        last = event.end or event.start
+        last = last.astimezone(ctx.config.tz) if isinstance(last, dt.datetime) else last
+        ctx.add("warning", ctx.issue.line_of(key), "event-past",
+                f"the event ended {last:%B} {last.day}, {last.year}, before the issue date "
+                f"{ctx.issue.day:%B} {ctx.issue.day.day}: it was over when the issue went out")
+
+
 def date_past(ctx: Ctx) -> None:
     today = ctx.issue.day
     for i, text in enumerate(ctx.text):
-        for match in DATE.finditer(text):
-            # A range counts by its end: "July 24-26", "July 30 - August 2".
-            month = _month(match.group(3) or match.group(1))
-            day = int(match.group(4) or match.group(2))
-            year = int(match.group(5)) if match.group(5) else today.year
-            try:
-                when = dt.date(year, month, day)
-            except ValueError:
-                continue
-            sentence = re.split(r"(?<=[.!?])\s", text[:match.start()])[-1] + \
-                re.split(r"[.!?](\s|$)", text[match.start():])[0]
-            if 0 < (today - when).days <= DATE_WINDOW and not RECAP.search(sentence):
+        dates = [(m, when) for m in DATE.finditer(text) if (when := _date_of(m, today))]
+        for match, when in dates:
+            start, end = _sentence(text, match.start())
+            sentence = text[start:end]
+            # A later date in the same sentence means the old one is context:
+            # "registration opened April 28 and closes May 15".
+            later = any(when2 >= today for m2, when2 in dates if start <= m2.start() < end)
+            if 0 < (today - when).days <= DATE_WINDOW and not later \
+                    and not RECAP.search(sentence) and not RECURRING.search(sentence):
                 ctx.add("info", ctx.issue.body_line + i, "date-past",
                         f"{match.group(0).strip()!r} is before the issue date "
                         f"({today:%B} {today.day}); is it still news?")
+
+
+def _date_of(match: re.Match, today: dt.date) -> dt.date | None:
+    # A range counts by its end: "July 24-26", "July 30 - August 2".
+    month = _month(match.group(3) or match.group(1))
+    day = int(match.group(4) or match.group(2))
+    year = int(match.group(5)) if match.group(5) else today.year
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _sentence(text: str, at: int) -> tuple[int, int]:
+    """The span of the sentence around `at`; "Jan." and "St." don't end one."""
+    ends = [m.end() for m in re.finditer(r"(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z]{2})[.!?](\s|$)", text)]
+    start = max((e for e in ends if e <= at), default=0)
+    end = min((e for e in ends if e > at), default=len(text))
+    return start, end
 
 
 def _month(name: str) -> int:

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import collections
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from newsletter import build as build_module
 from newsletter.checks import IDS, check_file, check_paths, summary
 from newsletter.cli import main
 from newsletter.config import Config, load_config
-from newsletter.errors import Problem, Problems
+from newsletter.errors import Problems
 
 from conftest import ROOT, write_issue
 
@@ -79,12 +79,29 @@ def test_clean_fixture_has_no_problems(config):
     assert found("clean.md", config) == []
 
 
-def test_every_id_is_documented():
-    emitted = {e[1] for e in EXPECTED}
-    assert emitted <= set(IDS)
+def test_readme_table_lists_exactly_the_ids():
     readme = (ROOT / "README.md").read_text()
-    for id in IDS:
-        assert f"`{id}`" in readme, f"README lacks check id {id}"
+    section = readme.split("## Checking an issue", 1)[1].split("\n## ", 1)[0]
+    cell = r"((?:[^|\\]|\\.)+)"   # a table cell may hold an escaped \|
+    rows = re.findall(rf"^\| `([a-z-]+)` \| {cell} \| {cell} \|$", section, re.M)
+    assert sorted(id for id, _, _ in rows) == sorted(IDS)
+    for id, level, example in rows:
+        assert re.search(r"\b(error|warning|info)\b", level), id
+        assert example.strip(), id
+
+
+def test_every_id_the_code_can_emit_is_known():
+    # Any id literal handed to Problems.warn/info/error, ctx.add or a reporter.
+    emitted = set()
+    for path in (ROOT / "newsletter").glob("*.py"):
+        source = path.read_text()
+        emitted |= set(re.findall(r"\.(?:warn|info|error)\((?:[^()]|\([^()]*\))*?, \"([a-z-]+)\",", source, re.S))
+        emitted |= set(re.findall(r"\.add\(\"(?:error|warning|info)\", [^,]+, \"([a-z-]+)\"", source))
+        emitted |= set(re.findall(r"report\(\"([a-z-]+)\"", source))
+        emitted |= set(re.findall(r"\)\(\"([a-z-]+)\", f?\"", source))
+    assert {"link-text", "markup", "size", "required-tag", "template-syntax"} <= emitted   # the scan works
+    assert emitted <= set(IDS)
+    assert {e[1] for e in EXPECTED} <= set(IDS)
 
 
 def test_embed_link_is_not_reported_as_bare_url(config):
@@ -117,13 +134,48 @@ def test_size_budget_and_gmail_clip(workspace):
     assert ("size", "error") in [(p.id, p.level) for p in check_file(path, config)]
 
 
-def test_platform_hook_is_used_when_present(config, monkeypatch):
-    assert not any(p.id == "platform" for p in check_file(FIXTURES / "clean.md", config))
+@pytest.mark.parametrize("platform,tag", [("mailchimp", "*|UNSUB|*"), ("buttondown", "{{ unsubscribe_url }}")])
+def test_missing_unsubscribe_tag_is_reported_by_check(runner, workspace, platform, tag):
+    copy(workspace, "clean.md")
+    (workspace / "templates" / "partials").mkdir(parents=True)
+    (workspace / "templates" / "partials" / "footer.mjml").write_text(
+        "<mj-section><mj-column><mj-text>Thanks for reading.</mj-text></mj-column></mj-section>\n")
+    result = runner.invoke(main, ["check", "--platform", platform, "--format", "json"])
+    assert result.exit_code == 1
+    found = [(d["level"], d["id"]) for d in json.loads(result.stdout)]
+    assert ("error", "required-tag") in found
+    assert tag in result.stdout
+    # The message offers --allow-missing-unsubscribe, so check takes it too.
+    result = runner.invoke(main, ["check", "--platform", platform, "--allow-missing-unsubscribe"])
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.stdout and "[required-tag]" in result.stdout
 
-    def platform_problems(email, config):
-        return [Problem(email.source, None, "warning", "platform", "no unsubscribe tag")]
-    monkeypatch.setattr(build_module, "platform_problems", platform_problems, raising=False)
-    assert [p.id for p in check_file(FIXTURES / "clean.md", config)] == ["platform"]
+
+def test_near_misses_are_not_reported(config):
+    # Recurring and still-open dates, TKO and toddler, "Read more about X",
+    # a decorative <img alt="">: a linter that flags these gets ignored.
+    assert found("near-misses.md", config) == []
+
+
+def test_markdown_image_with_empty_alt_is_still_reported(workspace, config):
+    path = write_issue(workspace, "2026-05-04-pics.md", "---\ntitle: Pictures from the garden\n"
+                       "preheader: Photos.\n---\n\n![](https://example.org/a.png?w=2)\n\n"
+                       '<img src="https://example.org/b.png">\n')
+    problems = [(p.id, p.line, p.message[:20]) for p in check_file(path, config)]
+    assert problems == [("image-alt", 6, "image 'a.png' has no"), ("image-alt", 8, "image 'b.png' has no")]
+
+
+@pytest.mark.parametrize("newline,bom,extra", [("\n", "", 0), ("\r\n", "", 0), ("\r\n", "\ufeff", 0),
+                                               ("\n", "\ufeff", 25), ("\r\n", "", 40)])
+def test_lines_are_right_whatever_the_file_looks_like(workspace, config, newline, bom, extra):
+    source = (FIXTURES / "link-text.md").read_text()
+    head, body = source.split("\n---\n", 1)
+    tags = "\ntags:" + "".join(f"\n  - tag{i}" for i in range(extra - 1)) if extra else ""
+    text = bom + (head + tags + "\n---\n" + body).replace("\n", newline)
+    path = workspace / "issues" / "2026-05-04-variant.md"
+    path.write_bytes(text.encode())
+    expected = [(i, ln + extra, lv) for n, i, ln, lv in EXPECTED if n == "link-text.md"]
+    assert sorted(found(str(path), config)) == sorted(expected)
 
 
 # -- silencing -------------------------------------------------------------------
