@@ -20,7 +20,11 @@ if TYPE_CHECKING:
     from .checks import Ctx
 
 LIQUID = re.compile(r"\{%-?\s*(.*?)\s*-?%\}|\{\{-?\s*(.*?)\s*-?\}\}")
-TODO = re.compile(r"\b(TODO|TK|XXX+|FIXME)\b|\b(?i:lorem ipsum)\b")
+# "TK" followed by a capitalised word is a name ("TK Maxx"), not a placeholder.
+TODO = re.compile(r"\b(TODO|TK(?! [A-Z])|XXX+|FIXME)\b|\b(?i:lorem ipsum)\b")
+# Addresses and `code` are not prose: /docs/TODO.md or `XXX` there is on purpose.
+NOT_PROSE = re.compile(r"`[^`]*`|\w+://[^\s)\]>\"']*|\]\([^)]*\)"
+                       r"|(?:src|href)\s*=\s*(\"[^\"]*\"|'[^']*')", re.I)
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
 _MONTH = r"(%s|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?" % "|".join(MONTHS)
@@ -114,7 +118,7 @@ def leftovers(ctx: Ctx) -> None:
             hint = f"; write [[{name}]] instead" if name else ""
             ctx.add("warning", line, "leftover-liquid",
                     f"template tag {match.group(0)[:50]!r} will show as text in the email{hint}")
-        for match in TODO.finditer(text):
+        for match in TODO.finditer(NOT_PROSE.sub(lambda m: " " * len(m.group()), text)):
             ctx.add("warning", line, "leftover-todo", f"{match.group(0)!r} left in the text")
     for key in ("title", "subject", "preheader", "description"):
         value = ctx.issue.meta.get(key)

@@ -157,6 +157,13 @@ def test_near_misses_are_not_reported(config):
     assert found("near-misses.md", config) == []
 
 
+def test_placeholders_in_prose_still_fire(workspace, config):
+    path = write_issue(workspace, "2026-05-04-tk.md", "---\ntitle: Leftovers in the prose\n"
+                       "preheader: A draft.\n---\n\nPhoto caption: TK.\n\n"
+                       "[Sign the TODO petition](https://example.org/petition)\n")
+    assert [(p.id, p.line) for p in check_file(path, config)] == [("leftover-todo", 6), ("leftover-todo", 8)]
+
+
 def test_markdown_image_with_empty_alt_is_still_reported(workspace, config):
     path = write_issue(workspace, "2026-05-04-pics.md", "---\ntitle: Pictures from the garden\n"
                        "preheader: Photos.\n---\n\n![](https://example.org/a.png?w=2)\n\n"
