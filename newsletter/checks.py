@@ -341,11 +341,14 @@ def run_checks(issue: Issue, content: Content | None, email, config: Config,
     for run in ISSUE_CHECKS + (CONTENT_CHECKS if content is not None else []):
         run(ctx)
     own = issue.meta.get("check")
-    ignored = _ignore_list(config.check.get("ignore")) + \
-        _ignore_list(own.get("ignore") if isinstance(own, dict) else None)
+    everywhere = _ignore_list(config.check.get("ignore"))
+    # An issue's own list silences only findings in that issue, not in
+    # newsletter.toml or a template; newsletter.toml's list silences any.
+    here = everywhere + _ignore_list(own.get("ignore") if isinstance(own, dict) else None)
     out, seen = Problems(), set()
     for problem in sorted(ctx.found, key=lambda p: (p.path != issue.display, p.line or 0)):
-        silenced = problem.level != "error" and problem.path == issue.display and \
+        ignored = here if problem.path == issue.display else everywhere
+        silenced = problem.level != "error" and \
             any(fnmatch.fnmatchcase(problem.id, pattern) for pattern in ignored)
         if problem not in seen and not silenced:
             seen.add(problem)
@@ -373,9 +376,13 @@ def check_file(path: Path, config: Config, allow_missing_unsubscribe: bool = Fal
 def check_paths(paths: list[Path], config: Config,
                 allow_missing_unsubscribe: bool = False) -> tuple[Problems, int]:
     files = find_issue_files(paths or [config.issues_path])
-    problems = Problems()
+    problems, seen = Problems(), set()
     for path in files:
-        problems.extend(check_file(path, config, allow_missing_unsubscribe))
+        # Findings about newsletter.toml or a template recur for every file; say them once.
+        for problem in check_file(path, config, allow_missing_unsubscribe):
+            if problem not in seen:
+                seen.add(problem)
+                problems.append(problem)
     return problems, len(files)
 
 

@@ -200,6 +200,16 @@ def test_silenced_in_config(workspace):
     assert check_file(FIXTURES / "links.md", config) == []
 
 
+def test_config_silences_findings_about_config_and_templates(workspace):
+    (workspace / "newsletter.toml").write_text('[check]\nignore = ["postal-address"]\n')
+    path = write_issue(workspace, "2026-05-04-own.md", "---\ntitle: Garden news for May\n"
+                       "preheader: Beds.\ncheck: {ignore: [platform-tag]}\n---\n\nThe beds are in.\n")
+    found = [(p.path, p.id) for p in check_file(path, load_config(workspace / "newsletter.toml"))]
+    # The issue's own list is about the issue; a template's finding stays.
+    assert [id for _, id in found] == ["platform-tag"]
+    assert found[0][0].endswith("footer.mjml")
+
+
 def test_errors_cannot_be_silenced(workspace):
     (workspace / "newsletter.toml").write_text('[check]\nignore = ["input"]\n')
     config = load_config(workspace / "newsletter.toml")
@@ -302,6 +312,20 @@ def test_build_respects_silencing(runner, workspace):
     copy(workspace, "silenced.md")
     result = runner.invoke(main, ["build", "issues/silenced.md"])
     assert "[link-text]" not in result.stderr and "[http-link]" in result.stderr
+
+
+def test_config_findings_are_said_once_by_check_and_build(runner, workspace):
+    (workspace / "newsletter.toml").write_text('unsubscribe_url = "https://example.org/u"\n')
+    for day in ("01", "02", "03"):
+        write_issue(workspace, f"2026-06-{day}-news.md", f"---\ntitle: Garden news for June {day}\n"
+                    "preheader: The beds are planted.\n---\n\nAll the beds are planted.\n")
+    checked = runner.invoke(main, ["check"])
+    assert checked.stdout.count("[postal-address]") == 1
+    assert checked.stdout.strip().splitlines()[-1] == "0 errors, 1 warning, 0 info in 3 files"
+    built = runner.invoke(main, ["build", "issues"])
+    assert built.exit_code == 0, built.output
+    assert built.stderr.count("[postal-address]") == 1
+    assert "0 errors, 1 warning, 0 info in 3 files" in built.stderr
 
 
 def test_summary_wording():
