@@ -58,13 +58,23 @@ def event_past(ctx: Ctx) -> None:
     event = ctx.content.event
     if event is None or event.last_moment is None:
         return
-    if event.last_moment < _issue_moment(ctx):
-        key = event_key(ctx.issue, "end" if event.end else "start")
-        last = event.end or event.start
-        last = last.astimezone(ctx.config.tz) if isinstance(last, dt.datetime) else last
-        ctx.add("warning", ctx.issue.line_of(key), "event-past",
-                f"the event ended {last:%B} {last.day}, {last.year}, before the issue date "
-                f"{ctx.issue.day:%B} {ctx.issue.day.day}: it was over when the issue went out")
+    last = event.end or event.start
+    if event.end is None:
+        # With only a start we don't know how long it runs: a 7 AM event in an
+        # issue sent at 8 may still be on, so only an earlier day counts.
+        day = last.date() if isinstance(last, dt.datetime) else last
+        over, verb = day < ctx.issue.day, "started"
+    else:
+        over, verb = event.last_moment < _issue_moment(ctx), "ended"
+    if over:
+        # The date as written in the file, in its own timezone; the time too
+        # when the day alone would read "ended June 12, before June 12".
+        when = f"{last:%B} {last.day}, {last.year}"
+        if isinstance(last, dt.datetime) and last.date() == ctx.issue.day:
+            when += f" at {last:%H:%M}"
+        ctx.add("warning", ctx.issue.line_of(event_key(ctx.issue, "end" if event.end else "start")),
+                "event-past", f"the event {verb} {when}, before the issue "
+                f"date {ctx.issue.day:%B} {ctx.issue.day.day}: it was over when the issue went out")
 
 
 def date_past(ctx: Ctx) -> None:

@@ -157,6 +157,22 @@ def test_near_misses_are_not_reported(config):
     assert found("near-misses.md", config) == []
 
 
+@pytest.mark.parametrize("fields,expected", [
+    ("event-start-date: 2026-06-12 07:00:00 -04:00", None),   # may still be on at 8
+    ("event-start-date: 2026-06-12", None),
+    ("event-start-date: 2026-06-11 23:30:00 -04:00", "the event started June 11, 2026, before"),
+    ("event-start-date: 2026-06-12 05:00:00 -04:00\nevent-end-date: 2026-06-12 07:00:00 -04:00",
+     "the event ended June 12, 2026 at 07:00, before"),
+])
+def test_event_past_reads_the_day_as_written(workspace, config, fields, expected):
+    path = write_issue(workspace, "2026-06-12-event.md", "---\ntitle: The June garden work day\n"
+                       "date: 2026-06-12 08:00:00 -04:00\npreheader: Come along.\n" + fields +
+                       "\nLocation: The green\n---\n\nCome along and dig.\n")
+    messages = [p.message for p in check_file(path, config) if p.id == "event-past"]
+    assert len(messages) == (0 if expected is None else 1)
+    assert all(m.startswith(expected) for m in messages)
+
+
 def test_placeholders_in_prose_still_fire(workspace, config):
     path = write_issue(workspace, "2026-05-04-tk.md", "---\ntitle: Leftovers in the prose\n"
                        "preheader: A draft.\n---\n\nPhoto caption: TK.\n\n"
