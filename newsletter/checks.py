@@ -4,7 +4,9 @@ Each check is one small function over the parsed issue, its Content and the
 built Email. It reports through `Ctx` with a stable id, a level and the file
 line, so a finding can be silenced by id. Everything is collected before
 anything is reported, and the build's own findings (markup, link-scheme,
-size, ...) are passed through rather than found twice.
+size, ...) are passed through rather than found twice. The checks that read
+the source text line by line (links as typed, dates, leftovers) are in
+checks_text.py.
 """
 from __future__ import annotations
 
@@ -15,13 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import yaml
+
 from . import build as build_module
-from .checks_text import date_past, event_key, event_past, leftovers
+from .checks_text import date_past, event_key, event_past, good_mailto, leftovers, link_source
 from .config import Config
 from .content import GENERIC_TEXT, Block, Content, _first_words, build_content
 from .errors import IssueError, Problem, Problems
 from .events import EVENT_KEYS, norm_key
-from .issues import Issue, find_issue_files, read_issue
+from .issues import Issue, find_issue_files, read_issue, read_text, split_front_matter
 from .markup import Element, links, text_of, walk
 
 EMAIL_WIDTH = 600
@@ -45,11 +49,6 @@ PLACEHOLDER_ALT = {"image", "img", "photo", "picture", "pic", "graphic", "alt", 
 FILE_NAME = re.compile(r"^[\w.%-]+\.(jpe?g|png|gif|webp|svg|bmp|tiff?)$|^(img|dsc|dscn|pxl)[_-]?\d+",
                        re.I)
 SIZE_IN_NAME = re.compile(r"-(\d{3,5})x\d{3,5}\.\w+$")   # WordPress-style photo-1024x683.jpg
-BROKEN_LINK = re.compile(r"\]\(\s*<?(?:https?://|www\.)[^()\s<>]*\n[ \t]*[^()\s<>]+>?\)"
-                         r"|href\s*=\s*\"[^\"\n>]*\n[^\"\n>]*\"")
-MAILBOX = re.compile(r"^[^@\s/:]+@[\w-]+(\.[\w-]+)+$")   # looser than RFC 5322 on purpose
-SPACED_LINK = re.compile(r"\[[^\]\n]+\][ \t]+\((?:https?://|www\.|mailto:)[^)\s]*\)")
-DESTINATION = re.compile(r"\]\(\s*<?([^)>\n]*)|href\s*=\s*([\"'])(.*?)\2", re.I)
 
 
 
@@ -177,39 +176,8 @@ def link_addresses(ctx: Ctx) -> None:
         line = ctx.issue.line_of(event_key(ctx.issue, "rsvp"))
         if event.rsvp.startswith("http://"):
             ctx.add("warning", line, "http-link", f"{event.rsvp} uses http://; most sites serve https://")
-        if event.rsvp.startswith("mailto:") and not _good_mailto(event.rsvp):
+        if event.rsvp.startswith("mailto:") and not good_mailto(event.rsvp):
             ctx.add("warning", line, "link-mailto", f"{event.rsvp!r} is not a valid mailto: link")
-
-
-def _good_mailto(href: str) -> bool:
-    address = unquote(href[len("mailto:"):].split("?")[0]).strip()
-    return bool(address) and all(MAILBOX.match(a.strip()) for a in address.split(","))
-
-
-def link_source(ctx: Ctx) -> None:
-    """What only the source shows: the build joins, encodes or prints these."""
-    source = "\n".join(ctx.text)
-    for match in BROKEN_LINK.finditer(source):
-        line = ctx.issue.body_line + source.count("\n", 0, match.start())
-        ctx.add("warning", line, "link-broken",
-                f"a link's address is split across lines {line}-{line + match.group().count(chr(10))}; "
-                "put it on one line")
-    for i, text in enumerate(ctx.text):
-        line = ctx.issue.body_line + i
-        for match in SPACED_LINK.finditer(text):
-            ctx.add("warning", line, "link-broken", f"space between ] and ( in {match.group()[:60]!r}; "
-                    "Markdown shows it as text, not a link")
-        for match in DESTINATION.finditer(text):
-            dest = (match.group(1) if match.group(1) is not None else match.group(3)).strip()
-            scheme = re.match(r"(?i)mail\s*to\b\s*:?", dest)
-            if scheme and not (dest.lower().startswith("mailto:") and _good_mailto(dest)):
-                ctx.add("warning", line, "link-mailto",
-                        f"{dest[:60]!r} is not a valid mailto: link; write mailto:name@example.org")
-            elif re.match(r"(?i)(https?://|www\.)\S*\s+[^\s\"'(]", dest):
-                # `[text](a b)` is not a link at all to Markdown; `<a b>` is.
-                shown = " (the link shows as plain text)" if match.group(1) is not None \
-                    and not re.match(r"\]\(\s*<", match.group(0)) else ""
-                ctx.add("warning", line, "link-space", f"address {dest[:60]!r} contains a space{shown}")
 
 
 # -- images ------------------------------------------------------------------
@@ -291,6 +259,9 @@ def front_matter(ctx: Ctx) -> None:
         if close and norm_key(key).rstrip("s") != close[0].rstrip("s"):
             ctx.add("warning", issue.line_of(key), "front-matter-key",
                     f"unknown key '{key}'; did you mean '{known[close[0]]}'?")
+    for key, lines in _duplicate_keys(issue).items():
+        ctx.add("warning", lines[-1], "front-matter-key", f"'{key}' is set {len(lines)} times (lines "
+                f"{', '.join(map(str, lines))}); only the last one counts")
     for key in ("subject", "preheader", "description", "excerpt"):
         if isinstance(issue.meta.get(key), dict | list):
             ctx.add("warning", issue.line_of(key), "front-matter-type", f"{key} should be one line of text")
@@ -308,6 +279,19 @@ def front_matter(ctx: Ctx) -> None:
     for id in _ignore_list(check.get("ignore") if isinstance(check, dict) else None):
         if unknown_id(id):
             ctx.add("warning", issue.line_of("check"), "front-matter-key", unknown_id(id))
+
+
+def _duplicate_keys(issue: Issue) -> dict[str, list[int]]:
+    """Keys set twice at the top of the front matter; YAML silently keeps the last."""
+    try:
+        front, _, _ = split_front_matter(issue.path, read_text(issue.path))
+        node = yaml.compose(front or "", Loader=yaml.SafeLoader)
+    except (IssueError, OSError, yaml.YAMLError):
+        return {}
+    lines: dict[str, list[int]] = {}
+    for key, _ in node.value if isinstance(node, yaml.MappingNode) else ():
+        lines.setdefault(str(key.value), []).append(key.start_mark.line + 2)
+    return {key: found for key, found in lines.items() if len(found) > 1}
 
 
 def unknown_id(id: str) -> str:

@@ -1,5 +1,7 @@
-"""Checks of dates (an event already over, stale dates in the text) and of
-leftovers (template tags, TODO, empty headings and items).
+"""Checks that read what the writer typed rather than the parsed content:
+links as written (split, spaced, mistyped mailto:), dates (an event already
+over, stale dates in the text) and leftovers (template tags, TODO, empty
+headings and items).
 
 Split from checks.py, which holds `Ctx` and runs every check; these only use
 the `Ctx` they are given (its issue, visible body lines, `add`, `all_blocks`).
@@ -9,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from . import platforms
 from .content import Item
@@ -19,6 +22,11 @@ from .markup import Element, text_of, walk
 if TYPE_CHECKING:
     from .checks import Ctx
 
+BROKEN_LINK = re.compile(r"\]\(\s*<?(?:https?://|www\.)[^()\s<>]*\n[ \t]*[^()\s<>]+>?\)"
+                         r"|href\s*=\s*\"[^\"\n>]*\n[^\"\n>]*\"")
+MAILBOX = re.compile(r"^[^@\s/:]+@[\w-]+(\.[\w-]+)+$")   # looser than RFC 5322 on purpose
+SPACED_LINK = re.compile(r"\[[^\]\n]+\][ \t]+\((?:https?://|www\.|mailto:)[^)\s]*\)")
+DESTINATION = re.compile(r"\]\(\s*<?([^)>\n]*)|href\s*=\s*([\"'])(.*?)\2", re.I)
 LIQUID = re.compile(r"\{%-?\s*(.*?)\s*-?%\}|\{\{-?\s*(.*?)\s*-?\}\}")
 # "TK" followed by a capitalised word is a name ("TK Maxx"), not a placeholder.
 TODO = re.compile(r"\b(TODO|TK(?! [A-Z])|XXX+|FIXME)\b|\b(?i:lorem ipsum)\b")
@@ -38,6 +46,39 @@ RECAP = re.compile(r"\b(was|were|held|happened|attended|came|joined|thanks?|reca
 # Words that say a date comes round again ("every year on April 22").
 RECURRING = re.compile(r"\b(every|each|annual|annually|yearly|anniversary|weekly|monthly)\b", re.I)
 DATE_WINDOW = 60   # days: older dates are history, not a stale announcement
+
+
+# -- links as written ---------------------------------------------------------
+
+def good_mailto(href: str) -> bool:
+    address = unquote(href[len("mailto:"):].split("?")[0]).strip()
+    return bool(address) and all(MAILBOX.match(a.strip()) for a in address.split(","))
+
+
+def link_source(ctx: Ctx) -> None:
+    """What only the source shows: the build joins, encodes or prints these."""
+    source = "\n".join(ctx.text)
+    for match in BROKEN_LINK.finditer(source):
+        line = ctx.issue.body_line + source.count("\n", 0, match.start())
+        ctx.add("warning", line, "link-broken",
+                f"a link's address is split across lines {line}-{line + match.group().count(chr(10))}; "
+                "put it on one line")
+    for i, text in enumerate(ctx.text):
+        line = ctx.issue.body_line + i
+        for match in SPACED_LINK.finditer(text):
+            ctx.add("warning", line, "link-broken", f"space between ] and ( in {match.group()[:60]!r}; "
+                    "Markdown shows it as text, not a link")
+        for match in DESTINATION.finditer(text):
+            dest = (match.group(1) if match.group(1) is not None else match.group(3)).strip()
+            scheme = re.match(r"(?i)mail\s*to\b\s*:?", dest)
+            if scheme and not (dest.lower().startswith("mailto:") and good_mailto(dest)):
+                ctx.add("warning", line, "link-mailto",
+                        f"{dest[:60]!r} is not a valid mailto: link; write mailto:name@example.org")
+            elif re.match(r"(?i)(https?://|www\.)\S*\s+[^\s\"'(]", dest):
+                # `[text](a b)` is not a link at all to Markdown; `<a b>` is.
+                shown = " (the link shows as plain text)" if match.group(1) is not None \
+                    and not re.match(r"\]\(\s*<", match.group(0)) else ""
+                ctx.add("warning", line, "link-space", f"address {dest[:60]!r} contains a space{shown}")
 
 
 # -- dates -------------------------------------------------------------------
@@ -72,9 +113,9 @@ def event_past(ctx: Ctx) -> None:
         when = f"{last:%B} {last.day}, {last.year}"
         if isinstance(last, dt.datetime) and last.date() == ctx.issue.day:
             when += f" at {last:%H:%M}"
-        ctx.add("warning", ctx.issue.line_of(event_key(ctx.issue, "end" if event.end else "start")),
-                "event-past", f"the event {verb} {when}, before the issue "
-                f"date {ctx.issue.day:%B} {ctx.issue.day.day}: it was over when the issue went out")
+        line = ctx.issue.line_of(event_key(ctx.issue, "end" if event.end else "start"))
+        ctx.add("warning", line, "event-past", f"the event {verb} {when}, before the issue date "
+                f"{ctx.issue.day:%B} {ctx.issue.day.day}: it was over when the issue went out")
 
 
 def date_past(ctx: Ctx) -> None:

@@ -173,6 +173,16 @@ def test_event_past_reads_the_day_as_written(workspace, config, fields, expected
     assert all(m.startswith(expected) for m in messages)
 
 
+def test_a_key_set_twice_is_reported_at_the_one_that_counts(workspace, config):
+    path = workspace / "issues" / "2026-05-04-twice.md"
+    path.write_bytes("\ufeff---\r\ntitle: Garden news for May\r\npreheader: Beds are in.\r\n"
+                     "date: 2026-05-04\r\npreheader: Beds are in, and the shed.\r\n---\r\n\r\nHello.\r\n"
+                     .encode())
+    found = [(p.id, p.line, p.message) for p in check_file(path, config)]
+    assert found == [("front-matter-key", 5, "'preheader' is set 2 times (lines 3, 5); "
+                      "only the last one counts")]
+
+
 def test_placeholders_in_prose_still_fire(workspace, config):
     path = write_issue(workspace, "2026-05-04-tk.md", "---\ntitle: Leftovers in the prose\n"
                        "preheader: A draft.\n---\n\nPhoto caption: TK.\n\n"
