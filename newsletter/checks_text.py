@@ -164,7 +164,8 @@ def leftovers(ctx: Ctx) -> None:
     tags = {tag: name for p in platforms.PROFILES.values() for name, tag in p.tags.items() if tag}
     for i, text in enumerate(ctx.text):
         line = ctx.issue.body_line + i
-        for match in LIQUID.finditer(text):
+        # `{{ page.title }}` in backticks is shown on purpose, as code.
+        for match in LIQUID.finditer(re.sub(r"`[^`]*`", lambda m: " " * len(m.group()), text)):
             name = tags.get(match.group(0).strip())
             hint = f"; write [[{name}]] instead" if name else ""
             ctx.add("warning", line, "leftover-liquid",
