@@ -160,7 +160,9 @@ def link_addresses(ctx: Ctx) -> None:
     plain: dict[str, list[str]] = {}
     for href, lines in seen.items():
         parts = urlsplit(href)
-        if parts.scheme == "http" and not re.match(r"^(localhost|[\d.]+)(:\d+)?$", parts.netloc):
+        # A local address or an explicit port (http://host:8000) has no https twin.
+        if parts.scheme == "http" and not re.match(r"^(localhost|[\d.]+)(:\d+)?$", parts.netloc) \
+                and not re.search(r":(?!80$)\d+$", parts.netloc):
             plain.setdefault(parts.netloc, []).append(href)
         if href.count("(") != href.count(")"):
             ctx.add("warning", lines[0], "link-paren", f"address {href!r} has an unbalanced '(' or ')'")
