@@ -28,6 +28,8 @@ MAILBOX = re.compile(r"^[^@\s/:]+@[\w-]+(\.[\w-]+)+$")   # looser than RFC 5322 
 SPACED_LINK = re.compile(r"\[[^\]\n]+\][ \t]+\((?:https?://|www\.|mailto:)[^)\s]*\)")
 DESTINATION = re.compile(r"\]\(\s*<?([^)>\n]*)|href\s*=\s*([\"'])(.*?)\2", re.I)
 LIQUID = re.compile(r"\{%-?\s*(.*?)\s*-?%\}|\{\{-?\s*(.*?)\s*-?\}\}")
+# Mailchimp's *|FNAME|* and MailerLite's {$name}, pasted from an old campaign.
+MERGE_TAG = re.compile(r"\*\|[A-Z0-9_:]+\|\*|\{\$\w+\}")
 # "TK" followed by a capitalised word is a name ("TK Maxx"), not a placeholder.
 TODO = re.compile(r"\b(TODO|TK(?! [A-Z])|XXX+|FIXME)\b|\b(?i:lorem ipsum)\b")
 # Addresses and `code` are not prose: /docs/TODO.md or `XXX` there is on purpose.
@@ -165,11 +167,18 @@ def leftovers(ctx: Ctx) -> None:
     for i, text in enumerate(ctx.text):
         line = ctx.issue.body_line + i
         # `{{ page.title }}` in backticks is shown on purpose, as code.
-        for match in LIQUID.finditer(re.sub(r"`[^`]*`", lambda m: " " * len(m.group()), text)):
+        code_blanked = re.sub(r"`[^`]*`", lambda m: " " * len(m.group()), text)
+        for match in LIQUID.finditer(code_blanked):
             name = tags.get(match.group(0).strip())
             hint = f"; write [[{name}]] instead" if name else ""
             ctx.add("warning", line, "leftover-liquid",
                     f"template tag {match.group(0)[:50]!r} will show as text in the email{hint}")
+        for match in MERGE_TAG.finditer(code_blanked):
+            name = tags.get(match.group(0))
+            hint = f"write [[{name}]], which works on every service" if name else \
+                "use a [[...]] placeholder or remove it"
+            ctx.add("warning", line, "leftover-liquid", f"merge tag {match.group(0)!r} belongs to "
+                    f"one mailing service and shows as text on others; {hint}")
         for match in TODO.finditer(NOT_PROSE.sub(lambda m: " " * len(m.group()), text)):
             ctx.add("warning", line, "leftover-todo", f"{match.group(0)!r} left in the text")
     for key in ("title", "subject", "preheader", "description"):

@@ -183,6 +183,15 @@ def test_a_key_set_twice_is_reported_at_the_one_that_counts(workspace, config):
                       "only the last one counts")]
 
 
+def test_merge_tags_pasted_from_a_campaign(workspace, config):
+    path = write_issue(workspace, "2026-05-04-pasted.md", "---\ntitle: Pasted from an old campaign\n"
+                       "preheader: News from the beds.\n---\n\n<p>Hello *|FNAME|*, and {$name}.</p>\n\n"
+                       "Mailchimp writes `*|FNAME|*` for a first name.\n")
+    found = [(p.id, p.line, p.message) for p in check_file(path, config)]
+    assert [(id, line) for id, line, _ in found] == [("leftover-liquid", 6)] * 2
+    assert "write [[first_name]]" in found[0][2]
+
+
 def test_placeholders_in_prose_still_fire(workspace, config):
     path = write_issue(workspace, "2026-05-04-tk.md", "---\ntitle: Leftovers in the prose\n"
                        "preheader: A draft.\n---\n\nPhoto caption: TK.\n\n"
