@@ -211,6 +211,7 @@ def build(paths: list[Path], config: Config, problems: Problems | None = None,
     files = find_issue_files(paths) if paths else [newest_issue_file(config.issues_path)]
     if not files:
         raise NewsletterError("no issue files found in " + ", ".join(map(display_path, paths)))
+    seen = set(result.problems)
     for path in files:
         mine = Problems()
         try:
@@ -222,5 +223,8 @@ def build(paths: list[Path], config: Config, problems: Problems | None = None,
                 result.built.append((email, folder))
         if mine.errors:
             result.failed.append(display_path(path))
-        result.problems.extend(mine)
+        # Findings about newsletter.toml or a template recur for every file; say them once.
+        fresh = [p for p in mine if p not in seen]
+        seen.update(fresh)
+        result.problems.extend(fresh)
     return result

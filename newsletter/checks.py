@@ -4,11 +4,12 @@ Each check is one small function over the parsed issue, its Content and the
 built Email. It reports through `Ctx` with a stable id, a level and the file
 line, so a finding can be silenced by id. Everything is collected before
 anything is reported, and the build's own findings (markup, link-scheme,
-size, ...) are passed through rather than found twice.
+size, ...) are passed through rather than found twice. The checks that read
+the source text line by line (links as typed, dates, leftovers) are in
+checks_text.py.
 """
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import fnmatch
 import re
@@ -16,25 +17,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from . import build as build_module, platforms
+import yaml
+
+from . import build as build_module
+from .checks_text import date_past, event_key, event_past, good_mailto, leftovers, link_source
 from .config import Config
-from .content import GENERIC_TEXT, Block, Content, Item, _first_words, build_content
+from .content import GENERIC_TEXT, Block, Content, _first_words, build_content
 from .errors import IssueError, Problem, Problems
 from .events import EVENT_KEYS, norm_key
-from .issues import Issue, find_issue_files, read_issue
+from .issues import Issue, find_issue_files, read_issue, read_text, split_front_matter
 from .markup import Element, links, text_of, walk
 
 EMAIL_WIDTH = 600
 
 # Every id a problem can carry, for checking `ignore` lists; the README
-# lists each with its level and an example. The build itself emits the first.
+# lists each with its level and an example (tests hold both to the code).
+# The build, config and digest emit the ids not found in checks*.py.
 IDS = ("input", "config-key", "markup", "link-scheme", "relative-link", "event-date",
        "front-matter-type", "platform-tag", "size",
        "link-text", "http-link", "link-mailto", "link-broken", "link-space", "link-paren",
        "link-duplicate", "image-alt", "image-size", "event-past", "date-past",
        "leftover-liquid", "leftover-todo", "leftover-heading", "leftover-item",
-       "subject-length", "preheader", "front-matter-key", "platform",
-       "postal-address", "required-tag", "template-syntax")
+       "subject-length", "preheader", "front-matter-key",
+       "postal-address", "required-tag", "template-syntax", "digest")
 
 KNOWN_KEYS = {"title", "subject", "date", "preheader", "description", "published", "layout",
               "permalink", "categories", "category", "tags", "author", "position", "check",
@@ -44,23 +49,7 @@ PLACEHOLDER_ALT = {"image", "img", "photo", "picture", "pic", "graphic", "alt", 
 FILE_NAME = re.compile(r"^[\w.%-]+\.(jpe?g|png|gif|webp|svg|bmp|tiff?)$|^(img|dsc|dscn|pxl)[_-]?\d+",
                        re.I)
 SIZE_IN_NAME = re.compile(r"-(\d{3,5})x\d{3,5}\.\w+$")   # WordPress-style photo-1024x683.jpg
-BROKEN_LINK = re.compile(r"\]\(\s*<?(?:https?://|www\.)[^()\s<>]*\n[ \t]*[^()\s<>]+>?\)"
-                         r"|href\s*=\s*\"[^\"\n>]*\n[^\"\n>]*\"")
-MAILBOX = re.compile(r"^[^@\s/:]+@[\w-]+(\.[\w-]+)+$")   # looser than RFC 5322 on purpose
-SPACED_LINK = re.compile(r"\[[^\]\n]+\][ \t]+\((?:https?://|www\.|mailto:)[^)\s]*\)")
-DESTINATION = re.compile(r"\]\(\s*<?([^)>\n]*)|href\s*=\s*([\"'])(.*?)\2", re.I)
-LIQUID = re.compile(r"\{%-?\s*(.*?)\s*-?%\}|\{\{-?\s*(.*?)\s*-?\}\}")
-TODO = re.compile(r"\b(TODO|TK|XXX+|FIXME)\b|\b(?i:lorem ipsum)\b")
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
-_MONTH = r"(%s|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?" % "|".join(MONTHS)
-DATE = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:|\d)"
-                  rf"(?:\s*(?:-|–|—|to|through|until)\s*(?:{_MONTH}\s+)?(\d{{1,2}})\b)?"
-                  r"(?:,?\s+(\d{4})\b)?")
-# Words that say a sentence looks back on purpose ("thanks to all who came").
-RECAP = re.compile(r"\b(was|were|held|happened|attended|came|joined|thanks?|recap|last|ago|"
-                   r"took place|did|had)\b", re.I)
-DATE_WINDOW = 60   # days: older dates are history, not a stale announcement
+
 
 
 @dataclass
@@ -88,6 +77,10 @@ class Ctx:
                 if needle in self.body[i]:
                     return self.issue.body_line + i
         return start
+
+    def all_blocks(self):
+        """Every block of the content, nested ones included, in reading order."""
+        return _all_blocks(_blocks(self.content))
 
 
 def _visible_lines(lines: list[str]) -> list[str]:
@@ -167,7 +160,9 @@ def link_addresses(ctx: Ctx) -> None:
     plain: dict[str, list[str]] = {}
     for href, lines in seen.items():
         parts = urlsplit(href)
-        if parts.scheme == "http" and not re.match(r"^(localhost|[\d.]+)(:\d+)?$", parts.netloc):
+        # A local address or an explicit port (http://host:8000) has no https twin.
+        if parts.scheme == "http" and not re.match(r"^(localhost|[\d.]+)(:\d+)?$", parts.netloc) \
+                and not re.search(r":(?!80$)\d+$", parts.netloc):
             plain.setdefault(parts.netloc, []).append(href)
         if href.count("(") != href.count(")"):
             ctx.add("warning", lines[0], "link-paren", f"address {href!r} has an unbalanced '(' or ')'")
@@ -180,42 +175,11 @@ def link_addresses(ctx: Ctx) -> None:
                 "most sites serve https://, and mail apps may flag plain http")
     event = ctx.content.event
     if event and event.rsvp:
-        line = ctx.issue.line_of(_event_key(ctx.issue, "rsvp"))
+        line = ctx.issue.line_of(event_key(ctx.issue, "rsvp"))
         if event.rsvp.startswith("http://"):
             ctx.add("warning", line, "http-link", f"{event.rsvp} uses http://; most sites serve https://")
-        if event.rsvp.startswith("mailto:") and not _good_mailto(event.rsvp):
+        if event.rsvp.startswith("mailto:") and not good_mailto(event.rsvp):
             ctx.add("warning", line, "link-mailto", f"{event.rsvp!r} is not a valid mailto: link")
-
-
-def _good_mailto(href: str) -> bool:
-    address = unquote(href[len("mailto:"):].split("?")[0]).strip()
-    return bool(address) and all(MAILBOX.match(a.strip()) for a in address.split(","))
-
-
-def link_source(ctx: Ctx) -> None:
-    """What only the source shows: the build joins, encodes or prints these."""
-    source = "\n".join(ctx.text)
-    for match in BROKEN_LINK.finditer(source):
-        line = ctx.issue.body_line + source.count("\n", 0, match.start())
-        ctx.add("warning", line, "link-broken",
-                f"a link's address is split across lines {line}-{line + match.group().count(chr(10))}; "
-                "put it on one line")
-    for i, text in enumerate(ctx.text):
-        line = ctx.issue.body_line + i
-        for match in SPACED_LINK.finditer(text):
-            ctx.add("warning", line, "link-broken", f"space between ] and ( in {match.group()[:60]!r}; "
-                    "Markdown shows it as text, not a link")
-        for match in DESTINATION.finditer(text):
-            dest = (match.group(1) if match.group(1) is not None else match.group(3)).strip()
-            scheme = re.match(r"(?i)mail\s*to\b\s*:?", dest)
-            if scheme and not (dest.lower().startswith("mailto:") and _good_mailto(dest)):
-                ctx.add("warning", line, "link-mailto",
-                        f"{dest[:60]!r} is not a valid mailto: link; write mailto:name@example.org")
-            elif re.match(r"(?i)(https?://|www\.)\S*\s+[^\s\"'(]", dest):
-                # `[text](a b)` is not a link at all to Markdown; `<a b>` is.
-                shown = " (the link shows as plain text)" if match.group(1) is not None \
-                    and not re.match(r"\]\(\s*<", match.group(0)) else ""
-                ctx.add("warning", line, "link-space", f"address {dest[:60]!r} contains a space{shown}")
 
 
 # -- images ------------------------------------------------------------------
@@ -224,13 +188,16 @@ def images(ctx: Ctx) -> None:
     for nodes, line, _ in _places(_blocks(ctx.content)):
         for img in (el for el in walk(nodes) if el.tag == "img"):
             src = img.attrs.get("src", "")
-            name = unquote(src.rstrip("/").rsplit("/", 1)[-1])
+            name = unquote(urlsplit(src).path.rstrip("/").rsplit("/", 1)[-1]) or src
             where = ctx.find(line, name, src)
             alt = _clean(img.attrs.get("alt", ""))
             stem = name.rsplit(".", 1)[0].lower()
-            if not alt:
+            if not alt and _decorative(ctx, where, src):
+                pass   # <img alt=""> is how HTML marks a spacer or divider
+            elif not alt:
                 ctx.add("warning", where, "image-alt", f"image {name!r} has no alt text; "
-                        "say what it shows for readers who can't see it")
+                        "say what it shows for readers who can't see it (or write "
+                        '<img alt=""> if it is only decoration)')
             elif alt.lower() in PLACEHOLDER_ALT or FILE_NAME.match(alt) \
                     or (alt.lower() == stem and re.search(r"[-_\d]", alt)):
                 ctx.add("warning", where, "image-alt", f"alt text {alt!r} of image {name!r} is a "
@@ -245,91 +212,15 @@ def images(ctx: Ctx) -> None:
                         f"(from its name); a {2 * EMAIL_WIDTH}px copy looks as sharp and loads faster")
 
 
-# -- dates -------------------------------------------------------------------
-
-def _issue_moment(ctx: Ctx) -> dt.datetime:
-    date = ctx.issue.date
-    if isinstance(date, dt.datetime):
-        return date if date.tzinfo else date.replace(tzinfo=ctx.config.tz)
-    return dt.datetime.combine(date, dt.time(), tzinfo=ctx.config.tz)
-
-
-def _event_key(issue: Issue, name: str) -> str:
-    wanted = EVENT_KEYS[name]
-    return next((k for k in issue.meta if norm_key(k) == wanted), wanted)
+def _decorative(ctx: Ctx, line: int, src: str) -> bool:
+    """True when the source writes alt="" on purpose in an <img> tag;
+    Markdown's ![](x) gives the same empty alt, but by oversight."""
+    text = ctx.body[line - ctx.issue.body_line] if line >= ctx.issue.body_line else ""
+    return any(re.search(r"\balt\s*=\s*(\"\"|'')", tag) and urlsplit(src).path.rsplit("/", 1)[-1] in tag
+               for tag in re.findall(r"<img\b[^>]*>", text, re.I))
 
 
-def event_past(ctx: Ctx) -> None:
-    event = ctx.content.event
-    if event is None or event.last_moment is None:
-        return
-    if event.last_moment < _issue_moment(ctx):
-        key = _event_key(ctx.issue, "end" if event.end else "start")
-        last = event.end or event.start
-        last = last.astimezone(ctx.config.tz) if isinstance(last, dt.datetime) else last
-        ctx.add("warning", ctx.issue.line_of(key), "event-past",
-                f"the event ended {last:%B} {last.day}, {last.year}, before the issue date "
-                f"{ctx.issue.day:%B} {ctx.issue.day.day}: it was over when the issue went out")
-
-
-def date_past(ctx: Ctx) -> None:
-    today = ctx.issue.day
-    for i, text in enumerate(ctx.text):
-        for match in DATE.finditer(text):
-            # A range counts by its end: "July 24-26", "July 30 - August 2".
-            month = _month(match.group(3) or match.group(1))
-            day = int(match.group(4) or match.group(2))
-            year = int(match.group(5)) if match.group(5) else today.year
-            try:
-                when = dt.date(year, month, day)
-            except ValueError:
-                continue
-            sentence = re.split(r"(?<=[.!?])\s", text[:match.start()])[-1] + \
-                re.split(r"[.!?](\s|$)", text[match.start():])[0]
-            if 0 < (today - when).days <= DATE_WINDOW and not RECAP.search(sentence):
-                ctx.add("info", ctx.issue.body_line + i, "date-past",
-                        f"{match.group(0).strip()!r} is before the issue date "
-                        f"({today:%B} {today.day}); is it still news?")
-
-
-def _month(name: str) -> int:
-    return next(n for n, full in enumerate(MONTHS, 1) if full.lower().startswith(name[:3].lower()))
-
-
-# -- leftovers ---------------------------------------------------------------
-
-def leftovers(ctx: Ctx) -> None:
-    tags = {tag: name for p in platforms.PROFILES.values() for name, tag in p.tags.items() if tag}
-    for i, text in enumerate(ctx.text):
-        line = ctx.issue.body_line + i
-        for match in LIQUID.finditer(text):
-            name = tags.get(match.group(0).strip())
-            hint = f"; write [[{name}]] instead" if name else ""
-            ctx.add("warning", line, "leftover-liquid",
-                    f"template tag {match.group(0)[:50]!r} will show as text in the email{hint}")
-        for match in TODO.finditer(text):
-            ctx.add("warning", line, "leftover-todo", f"{match.group(0)!r} left in the text")
-    for key in ("title", "subject", "preheader", "description"):
-        value = ctx.issue.meta.get(key)
-        if isinstance(value, str) and TODO.search(value):
-            ctx.add("warning", ctx.issue.line_of(key), "leftover-todo",
-                    f"{TODO.search(value).group(0)!r} left in {key}")
-    if ctx.content is None:
-        return
-    for block in _all_blocks(_blocks(ctx.content)):
-        if block.kind == "heading" and not text_of(block.nodes).strip():
-            ctx.add("warning", block.line, "leftover-heading", "empty heading")
-        for item in block.items:
-            if not _has_content(item):
-                ctx.add("warning", item.line, "leftover-item", "empty list item")
-
-
-def _has_content(item: Item) -> bool:
-    return bool(re.search(r"\w", text_of(item.nodes))) or any(
-        isinstance(el, Element) and el.tag == "img" for el in walk(item.nodes))
-
-
-# -- subject, preheader, front matter, platform --------------------------------
+# -- subject, preheader, front matter -----------------------------------------
 
 def subject(ctx: Ctx) -> None:
     issue = ctx.issue
@@ -370,6 +261,9 @@ def front_matter(ctx: Ctx) -> None:
         if close and norm_key(key).rstrip("s") != close[0].rstrip("s"):
             ctx.add("warning", issue.line_of(key), "front-matter-key",
                     f"unknown key '{key}'; did you mean '{known[close[0]]}'?")
+    for key, lines in _duplicate_keys(issue).items():
+        ctx.add("warning", lines[-1], "front-matter-key", f"'{key}' is set {len(lines)} times (lines "
+                f"{', '.join(map(str, lines))}); only the last one counts")
     for key in ("subject", "preheader", "description", "excerpt"):
         if isinstance(issue.meta.get(key), dict | list):
             ctx.add("warning", issue.line_of(key), "front-matter-type", f"{key} should be one line of text")
@@ -389,6 +283,19 @@ def front_matter(ctx: Ctx) -> None:
             ctx.add("warning", issue.line_of("check"), "front-matter-key", unknown_id(id))
 
 
+def _duplicate_keys(issue: Issue) -> dict[str, list[int]]:
+    """Keys set twice at the top of the front matter; YAML silently keeps the last."""
+    try:
+        front, _, _ = split_front_matter(issue.path, read_text(issue.path))
+        node = yaml.compose(front or "", Loader=yaml.SafeLoader)
+    except (IssueError, OSError, yaml.YAMLError):
+        return {}
+    lines: dict[str, list[int]] = {}
+    for key, _ in node.value if isinstance(node, yaml.MappingNode) else ():
+        lines.setdefault(str(key.value), []).append(key.start_mark.line + 2)
+    return {key: found for key, found in lines.items() if len(found) > 1}
+
+
 def unknown_id(id: str) -> str:
     """A message when `id` (or a pattern like link-*) names no check, else ''."""
     if any(fnmatch.fnmatchcase(known, id) for known in IDS):
@@ -397,18 +304,11 @@ def unknown_id(id: str) -> str:
     return f"unknown check id '{id}'" + (f"; did you mean '{close[0]}'?" if close else "")
 
 
-def platform(ctx: Ctx) -> None:
-    # The platforms feature adds required-tag checks; use them when present.
-    hook = getattr(build_module, "platform_problems", None) or getattr(platforms, "platform_problems", None)
-    if hook is None or ctx.email is None:
-        return
-    for problem in hook(ctx.email, ctx.config) or ():
-        ctx.found.append(problem)
-
-
 # Checks that need only the issue run even when the body can't be built.
 ISSUE_CHECKS = [front_matter, subject, leftovers]
-CONTENT_CHECKS = [link_text, link_addresses, link_source, images, event_past, date_past, platform]
+# The platform's required tags (required-tag) and sizes are checked by
+# build.make_email, which every check run calls, so they are not repeated here.
+CONTENT_CHECKS = [link_text, link_addresses, link_source, images, event_past, date_past]
 
 
 # -- running -------------------------------------------------------------------
@@ -427,11 +327,14 @@ def run_checks(issue: Issue, content: Content | None, email, config: Config,
     for run in ISSUE_CHECKS + (CONTENT_CHECKS if content is not None else []):
         run(ctx)
     own = issue.meta.get("check")
-    ignored = _ignore_list(config.check.get("ignore")) + \
-        _ignore_list(own.get("ignore") if isinstance(own, dict) else None)
+    everywhere = _ignore_list(config.check.get("ignore"))
+    # An issue's own list silences only findings in that issue, not in
+    # newsletter.toml or a template; newsletter.toml's list silences any.
+    here = everywhere + _ignore_list(own.get("ignore") if isinstance(own, dict) else None)
     out, seen = Problems(), set()
     for problem in sorted(ctx.found, key=lambda p: (p.path != issue.display, p.line or 0)):
-        silenced = problem.level != "error" and problem.path == issue.display and \
+        ignored = here if problem.path == issue.display else everywhere
+        silenced = problem.level != "error" and \
             any(fnmatch.fnmatchcase(problem.id, pattern) for pattern in ignored)
         if problem not in seen and not silenced:
             seen.add(problem)
@@ -439,7 +342,7 @@ def run_checks(issue: Issue, content: Content | None, email, config: Config,
     return out
 
 
-def check_file(path: Path, config: Config) -> Problems:
+def check_file(path: Path, config: Config, allow_missing_unsubscribe: bool = False) -> Problems:
     """Every problem in one issue file; a file that can't be read is one error."""
     found = Problems()
     try:
@@ -450,17 +353,22 @@ def check_file(path: Path, config: Config) -> Problems:
     content = email = None
     try:
         content = build_content(issue, config, found)
-        email = build_module.make_email(content, config, found)
+        email = build_module.make_email(content, config, found, allow_missing_unsubscribe)
     except IssueError as exc:
         found.error(exc.path, exc.line, "input", exc.detail)
     return run_checks(issue, content, email, config, found)
 
 
-def check_paths(paths: list[Path], config: Config) -> tuple[Problems, int]:
+def check_paths(paths: list[Path], config: Config,
+                allow_missing_unsubscribe: bool = False) -> tuple[Problems, int]:
     files = find_issue_files(paths or [config.issues_path])
-    problems = Problems()
+    problems, seen = Problems(), set()
     for path in files:
-        problems.extend(check_file(path, config))
+        # Findings about newsletter.toml or a template recur for every file; say them once.
+        for problem in check_file(path, config, allow_missing_unsubscribe):
+            if problem not in seen:
+                seen.add(problem)
+                problems.append(problem)
     return problems, len(files)
 
 

@@ -142,7 +142,9 @@ def send(path, config_path, to, sender, smtp_host, smtp_port, security, platform
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               help="json: a JSON array of problems on stdout, for CI.")
-def check(paths, config_path, platform, site_url, strict, fmt) -> None:
+@click.option("--allow-missing-unsubscribe", is_flag=True, default=False,
+              help="A missing required unsubscribe tag is a warning, as for build.")
+def check(paths, config_path, platform, site_url, strict, fmt, allow_missing_unsubscribe) -> None:
     """Check PATHS (default: every issue in issues/) and list every problem."""
     import json
 
@@ -152,7 +154,7 @@ def check(paths, config_path, platform, site_url, strict, fmt) -> None:
     config = load_config(config_path, problems, platform=platform, site_url=site_url)
     if not paths and not config.issues_path.is_dir():
         raise NewsletterError(f"no {config.issues_dir}/ folder here; name the files to check")
-    found, files = check_paths(list(paths), config)
+    found, files = check_paths(list(paths), config, allow_missing_unsubscribe)
     problems.extend(found)
     if fmt == "json":
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False))

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import collections
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from newsletter import build as build_module
 from newsletter.checks import IDS, check_file, check_paths, summary
 from newsletter.cli import main
 from newsletter.config import Config, load_config
-from newsletter.errors import Problem, Problems
+from newsletter.errors import Problems
 
 from conftest import ROOT, write_issue
 
@@ -79,12 +79,29 @@ def test_clean_fixture_has_no_problems(config):
     assert found("clean.md", config) == []
 
 
-def test_every_id_is_documented():
-    emitted = {e[1] for e in EXPECTED}
-    assert emitted <= set(IDS)
+def test_readme_table_lists_exactly_the_ids():
     readme = (ROOT / "README.md").read_text()
-    for id in IDS:
-        assert f"`{id}`" in readme, f"README lacks check id {id}"
+    section = readme.split("## Checking an issue", 1)[1].split("\n## ", 1)[0]
+    cell = r"((?:[^|\\]|\\.)+)"   # a table cell may hold an escaped \|
+    rows = re.findall(rf"^\| `([a-z-]+)` \| {cell} \| {cell} \|$", section, re.M)
+    assert sorted(id for id, _, _ in rows) == sorted(IDS)
+    for id, level, example in rows:
+        assert re.search(r"\b(error|warning|info)\b", level), id
+        assert example.strip(), id
+
+
+def test_every_id_the_code_can_emit_is_known():
+    # Any id literal handed to Problems.warn/info/error, ctx.add or a reporter.
+    emitted = set()
+    for path in (ROOT / "newsletter").glob("*.py"):
+        source = path.read_text()
+        emitted |= set(re.findall(r"\.(?:warn|info|error)\((?:[^()]|\([^()]*\))*?, \"([a-z-]+)\",", source, re.S))
+        emitted |= set(re.findall(r"\.add\(\"(?:error|warning|info)\", [^,]+, \"([a-z-]+)\"", source))
+        emitted |= set(re.findall(r"report\(\"([a-z-]+)\"", source))
+        emitted |= set(re.findall(r"\)\(\"([a-z-]+)\", f?\"", source))
+    assert {"link-text", "markup", "size", "required-tag", "template-syntax"} <= emitted   # the scan works
+    assert emitted <= set(IDS)
+    assert {e[1] for e in EXPECTED} <= set(IDS)
 
 
 def test_embed_link_is_not_reported_as_bare_url(config):
@@ -117,13 +134,90 @@ def test_size_budget_and_gmail_clip(workspace):
     assert ("size", "error") in [(p.id, p.level) for p in check_file(path, config)]
 
 
-def test_platform_hook_is_used_when_present(config, monkeypatch):
-    assert not any(p.id == "platform" for p in check_file(FIXTURES / "clean.md", config))
+@pytest.mark.parametrize("platform,tag", [("mailchimp", "*|UNSUB|*"), ("buttondown", "{{ unsubscribe_url }}")])
+def test_missing_unsubscribe_tag_is_reported_by_check(runner, workspace, platform, tag):
+    copy(workspace, "clean.md")
+    (workspace / "templates" / "partials").mkdir(parents=True)
+    (workspace / "templates" / "partials" / "footer.mjml").write_text(
+        "<mj-section><mj-column><mj-text>Thanks for reading.</mj-text></mj-column></mj-section>\n")
+    result = runner.invoke(main, ["check", "--platform", platform, "--format", "json"])
+    assert result.exit_code == 1
+    found = [(d["level"], d["id"]) for d in json.loads(result.stdout)]
+    assert ("error", "required-tag") in found
+    assert tag in result.stdout
+    # The message offers --allow-missing-unsubscribe, so check takes it too.
+    result = runner.invoke(main, ["check", "--platform", platform, "--allow-missing-unsubscribe"])
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.stdout and "[required-tag]" in result.stdout
 
-    def platform_problems(email, config):
-        return [Problem(email.source, None, "warning", "platform", "no unsubscribe tag")]
-    monkeypatch.setattr(build_module, "platform_problems", platform_problems, raising=False)
-    assert [p.id for p in check_file(FIXTURES / "clean.md", config)] == ["platform"]
+
+def test_near_misses_are_not_reported(config):
+    # Recurring and still-open dates, TKO and toddler, "Read more about X",
+    # a decorative <img alt="">: a linter that flags these gets ignored.
+    assert found("near-misses.md", config) == []
+
+
+@pytest.mark.parametrize("fields,expected", [
+    ("event-start-date: 2026-06-12 07:00:00 -04:00", None),   # may still be on at 8
+    ("event-start-date: 2026-06-12", None),
+    ("event-start-date: 2026-06-11 23:30:00 -04:00", "the event started June 11, 2026, before"),
+    ("event-start-date: 2026-06-12 05:00:00 -04:00\nevent-end-date: 2026-06-12 07:00:00 -04:00",
+     "the event ended June 12, 2026 at 07:00, before"),
+])
+def test_event_past_reads_the_day_as_written(workspace, config, fields, expected):
+    path = write_issue(workspace, "2026-06-12-event.md", "---\ntitle: The June garden work day\n"
+                       "date: 2026-06-12 08:00:00 -04:00\npreheader: Come along.\n" + fields +
+                       "\nLocation: The green\n---\n\nCome along and dig.\n")
+    messages = [p.message for p in check_file(path, config) if p.id == "event-past"]
+    assert len(messages) == (0 if expected is None else 1)
+    assert all(m.startswith(expected) for m in messages)
+
+
+def test_a_key_set_twice_is_reported_at_the_one_that_counts(workspace, config):
+    path = workspace / "issues" / "2026-05-04-twice.md"
+    path.write_bytes("\ufeff---\r\ntitle: Garden news for May\r\npreheader: Beds are in.\r\n"
+                     "date: 2026-05-04\r\npreheader: Beds are in, and the shed.\r\n---\r\n\r\nHello.\r\n"
+                     .encode())
+    found = [(p.id, p.line, p.message) for p in check_file(path, config)]
+    assert found == [("front-matter-key", 5, "'preheader' is set 2 times (lines 3, 5); "
+                      "only the last one counts")]
+
+
+def test_merge_tags_pasted_from_a_campaign(workspace, config):
+    path = write_issue(workspace, "2026-05-04-pasted.md", "---\ntitle: Pasted from an old campaign\n"
+                       "preheader: News from the beds.\n---\n\n<p>Hello *|FNAME|*, and {$name}.</p>\n\n"
+                       "Mailchimp writes `*|FNAME|*` for a first name.\n")
+    found = [(p.id, p.line, p.message) for p in check_file(path, config)]
+    assert [(id, line) for id, line, _ in found] == [("leftover-liquid", 6)] * 2
+    assert "write [[first_name]]" in found[0][2]
+
+
+def test_placeholders_in_prose_still_fire(workspace, config):
+    path = write_issue(workspace, "2026-05-04-tk.md", "---\ntitle: Leftovers in the prose\n"
+                       "preheader: A draft.\n---\n\nPhoto caption: TK.\n\n"
+                       "[Sign the TODO petition](https://example.org/petition)\n")
+    assert [(p.id, p.line) for p in check_file(path, config)] == [("leftover-todo", 6), ("leftover-todo", 8)]
+
+
+def test_markdown_image_with_empty_alt_is_still_reported(workspace, config):
+    path = write_issue(workspace, "2026-05-04-pics.md", "---\ntitle: Pictures from the garden\n"
+                       "preheader: Photos.\n---\n\n![](https://example.org/a.png?w=2)\n\n"
+                       '<img src="https://example.org/b.png">\n')
+    problems = [(p.id, p.line, p.message[:20]) for p in check_file(path, config)]
+    assert problems == [("image-alt", 6, "image 'a.png' has no"), ("image-alt", 8, "image 'b.png' has no")]
+
+
+@pytest.mark.parametrize("newline,bom,extra", [("\n", "", 0), ("\r\n", "", 0), ("\r\n", "\ufeff", 0),
+                                               ("\n", "\ufeff", 25), ("\r\n", "", 40)])
+def test_lines_are_right_whatever_the_file_looks_like(workspace, config, newline, bom, extra):
+    source = (FIXTURES / "link-text.md").read_text()
+    head, body = source.split("\n---\n", 1)
+    tags = "\ntags:" + "".join(f"\n  - tag{i}" for i in range(extra - 1)) if extra else ""
+    text = bom + (head + tags + "\n---\n" + body).replace("\n", newline)
+    path = workspace / "issues" / "2026-05-04-variant.md"
+    path.write_bytes(text.encode())
+    expected = [(i, ln + extra, lv) for n, i, ln, lv in EXPECTED if n == "link-text.md"]
+    assert sorted(found(str(path), config)) == sorted(expected)
 
 
 # -- silencing -------------------------------------------------------------------
@@ -139,6 +233,16 @@ def test_silenced_in_config(workspace):
     config = load_config(workspace / "newsletter.toml")
     # link-* covers the build's link-scheme too.
     assert check_file(FIXTURES / "links.md", config) == []
+
+
+def test_config_silences_findings_about_config_and_templates(workspace):
+    (workspace / "newsletter.toml").write_text('[check]\nignore = ["postal-address"]\n')
+    path = write_issue(workspace, "2026-05-04-own.md", "---\ntitle: Garden news for May\n"
+                       "preheader: Beds.\ncheck: {ignore: [platform-tag]}\n---\n\nThe beds are in.\n")
+    found = [(p.path, p.id) for p in check_file(path, load_config(workspace / "newsletter.toml"))]
+    # The issue's own list is about the issue; a template's finding stays.
+    assert [id for _, id in found] == ["platform-tag"]
+    assert found[0][0].endswith("footer.mjml")
 
 
 def test_errors_cannot_be_silenced(workspace):
@@ -243,6 +347,20 @@ def test_build_respects_silencing(runner, workspace):
     copy(workspace, "silenced.md")
     result = runner.invoke(main, ["build", "issues/silenced.md"])
     assert "[link-text]" not in result.stderr and "[http-link]" in result.stderr
+
+
+def test_config_findings_are_said_once_by_check_and_build(runner, workspace):
+    (workspace / "newsletter.toml").write_text('unsubscribe_url = "https://example.org/u"\n')
+    for day in ("01", "02", "03"):
+        write_issue(workspace, f"2026-06-{day}-news.md", f"---\ntitle: Garden news for June {day}\n"
+                    "preheader: The beds are planted.\n---\n\nAll the beds are planted.\n")
+    checked = runner.invoke(main, ["check"])
+    assert checked.stdout.count("[postal-address]") == 1
+    assert checked.stdout.strip().splitlines()[-1] == "0 errors, 1 warning, 0 info in 3 files"
+    built = runner.invoke(main, ["build", "issues"])
+    assert built.exit_code == 0, built.output
+    assert built.stderr.count("[postal-address]") == 1
+    assert "0 errors, 1 warning, 0 info in 3 files" in built.stderr
 
 
 def test_summary_wording():

@@ -1,0 +1,201 @@
+"""Checks that read what the writer typed rather than the parsed content:
+links as written (split, spaced, mistyped mailto:), dates (an event already
+over, stale dates in the text) and leftovers (template tags, TODO, empty
+headings and items).
+
+Split from checks.py, which holds `Ctx` and runs every check; these only use
+the `Ctx` they are given (its issue, visible body lines, `add`, `all_blocks`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from . import platforms
+from .content import Item
+from .events import EVENT_KEYS, norm_key
+from .issues import Issue
+from .markup import Element, text_of, walk
+
+if TYPE_CHECKING:
+    from .checks import Ctx
+
+BROKEN_LINK = re.compile(r"\]\(\s*<?(?:https?://|www\.)[^()\s<>]*\n[ \t]*[^()\s<>]+>?\)"
+                         r"|href\s*=\s*\"[^\"\n>]*\n[^\"\n>]*\"")
+MAILBOX = re.compile(r"^[^@\s/:]+@[\w-]+(\.[\w-]+)+$")   # looser than RFC 5322 on purpose
+SPACED_LINK = re.compile(r"\[[^\]\n]+\][ \t]+\((?:https?://|www\.|mailto:)[^)\s]*\)")
+DESTINATION = re.compile(r"\]\(\s*<?([^)>\n]*)|href\s*=\s*([\"'])(.*?)\2", re.I)
+LIQUID = re.compile(r"\{%-?\s*(.*?)\s*-?%\}|\{\{-?\s*(.*?)\s*-?\}\}")
+# Mailchimp's *|FNAME|* and MailerLite's {$name}, pasted from an old campaign.
+MERGE_TAG = re.compile(r"\*\|[A-Z0-9_:]+\|\*|\{\$\w+\}")
+# "TK" followed by a capitalised word is a name ("TK Maxx"), not a placeholder.
+TODO = re.compile(r"\b(TODO|TK(?! [A-Z])|XXX+|FIXME)\b|\b(?i:lorem ipsum)\b")
+# Addresses and `code` are not prose: /docs/TODO.md or `XXX` there is on purpose.
+NOT_PROSE = re.compile(r"`[^`]*`|\w+://[^\s)\]>\"']*|\]\([^)]*\)"
+                       r"|(?:src|href)\s*=\s*(\"[^\"]*\"|'[^']*')", re.I)
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+_MONTH = r"(%s|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?" % "|".join(MONTHS)
+DATE = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:|\d)"
+                  rf"(?:\s*(?:-|–|—|to|through|until|and|&)\s*(?:{_MONTH}\s+)?"
+                  r"(\d{1,2})(?:st|nd|rd|th)?\b(?!:))?"
+                  r"(?:,?\s+(\d{4})\b)?")
+# Words that say a sentence looks back on purpose ("thanks to all who came").
+RECAP = re.compile(r"\b(was|were|held|happened|attended|came|joined|thanks?|recap|last|ago|"
+                   r"took place|did|had|opened|began|started|since)\b", re.I)
+# Words that say a date comes round again ("every year on April 22").
+RECURRING = re.compile(r"\b(every|each|annual|annually|yearly|anniversary|weekly|monthly)\b", re.I)
+DATE_WINDOW = 60   # days: older dates are history, not a stale announcement
+
+
+# -- links as written ---------------------------------------------------------
+
+def good_mailto(href: str) -> bool:
+    address = unquote(href[len("mailto:"):].split("?")[0]).strip()
+    return bool(address) and all(MAILBOX.match(a.strip()) for a in address.split(","))
+
+
+def link_source(ctx: Ctx) -> None:
+    """What only the source shows: the build joins, encodes or prints these."""
+    source = "\n".join(ctx.text)
+    for match in BROKEN_LINK.finditer(source):
+        line = ctx.issue.body_line + source.count("\n", 0, match.start())
+        ctx.add("warning", line, "link-broken",
+                f"a link's address is split across lines {line}-{line + match.group().count(chr(10))}; "
+                "put it on one line")
+    for i, text in enumerate(ctx.text):
+        line = ctx.issue.body_line + i
+        for match in SPACED_LINK.finditer(text):
+            ctx.add("warning", line, "link-broken", f"space between ] and ( in {match.group()[:60]!r}; "
+                    "Markdown shows it as text, not a link")
+        for match in DESTINATION.finditer(text):
+            dest = (match.group(1) if match.group(1) is not None else match.group(3)).strip()
+            scheme = re.match(r"(?i)mail\s*to\b\s*:?", dest)
+            if scheme and not (dest.lower().startswith("mailto:") and good_mailto(dest)):
+                ctx.add("warning", line, "link-mailto",
+                        f"{dest[:60]!r} is not a valid mailto: link; write mailto:name@example.org")
+            elif re.match(r"(?i)(https?://|www\.)\S*\s+[^\s\"'(]", dest):
+                # `[text](a b)` is not a link at all to Markdown; `<a b>` is.
+                shown = " (the link shows as plain text)" if match.group(1) is not None \
+                    and not re.match(r"\]\(\s*<", match.group(0)) else ""
+                ctx.add("warning", line, "link-space", f"address {dest[:60]!r} contains a space{shown}")
+
+
+# -- dates -------------------------------------------------------------------
+
+def _issue_moment(ctx: Ctx) -> dt.datetime:
+    date = ctx.issue.date
+    if isinstance(date, dt.datetime):
+        return date if date.tzinfo else date.replace(tzinfo=ctx.config.tz)
+    return dt.datetime.combine(date, dt.time(), tzinfo=ctx.config.tz)
+
+
+def event_key(issue: Issue, name: str) -> str:
+    wanted = EVENT_KEYS[name]
+    return next((k for k in issue.meta if norm_key(k) == wanted), wanted)
+
+
+def event_past(ctx: Ctx) -> None:
+    event = ctx.content.event
+    if event is None or event.last_moment is None:
+        return
+    last = event.end or event.start
+    if event.end is None:
+        # With only a start we don't know how long it runs: a 7 AM event in an
+        # issue sent at 8 may still be on, so only an earlier day counts.
+        day = last.date() if isinstance(last, dt.datetime) else last
+        over, verb = day < ctx.issue.day, "started"
+    else:
+        over, verb = event.last_moment < _issue_moment(ctx), "ended"
+    if over:
+        # The date as written in the file, in its own timezone; the time too
+        # when the day alone would read "ended June 12, before June 12".
+        when = f"{last:%B} {last.day}, {last.year}"
+        if isinstance(last, dt.datetime) and last.date() == ctx.issue.day:
+            when += f" at {last:%H:%M}"
+        line = ctx.issue.line_of(event_key(ctx.issue, "end" if event.end else "start"))
+        ctx.add("warning", line, "event-past", f"the event {verb} {when}, before the issue date "
+                f"{ctx.issue.day:%B} {ctx.issue.day.day}: it was over when the issue went out")
+
+
+def date_past(ctx: Ctx) -> None:
+    today = ctx.issue.day
+    for i, text in enumerate(ctx.text):
+        dates = [(m, when) for m in DATE.finditer(text) if (when := _date_of(m, today))]
+        for match, when in dates:
+            start, end = _sentence(text, match.start())
+            sentence = text[start:end]
+            # A later date in the same sentence means the old one is context:
+            # "registration opened April 28 and closes May 15".
+            later = any(when2 >= today for m2, when2 in dates if start <= m2.start() < end)
+            if 0 < (today - when).days <= DATE_WINDOW and not later \
+                    and not RECAP.search(sentence) and not RECURRING.search(sentence):
+                ctx.add("info", ctx.issue.body_line + i, "date-past",
+                        f"{match.group(0).strip()!r} is before the issue date "
+                        f"({today:%B} {today.day}); is it still news?")
+
+
+def _date_of(match: re.Match, today: dt.date) -> dt.date | None:
+    # A range counts by its end: "July 24-26", "July 30 - August 2".
+    month = _month(match.group(3) or match.group(1))
+    day = int(match.group(4) or match.group(2))
+    year = int(match.group(5)) if match.group(5) else today.year
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _sentence(text: str, at: int) -> tuple[int, int]:
+    """The span of the sentence around `at`; "Jan." and "St." don't end one."""
+    ends = [m.end() for m in re.finditer(r"(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z]{2})[.!?](\s|$)", text)]
+    start = max((e for e in ends if e <= at), default=0)
+    end = min((e for e in ends if e > at), default=len(text))
+    return start, end
+
+
+def _month(name: str) -> int:
+    return next(n for n, full in enumerate(MONTHS, 1) if full.lower().startswith(name[:3].lower()))
+
+
+# -- leftovers ---------------------------------------------------------------
+
+def leftovers(ctx: Ctx) -> None:
+    tags = {tag: name for p in platforms.PROFILES.values() for name, tag in p.tags.items() if tag}
+    for i, text in enumerate(ctx.text):
+        line = ctx.issue.body_line + i
+        # `{{ page.title }}` in backticks is shown on purpose, as code.
+        code_blanked = re.sub(r"`[^`]*`", lambda m: " " * len(m.group()), text)
+        for match in LIQUID.finditer(code_blanked):
+            name = tags.get(match.group(0).strip())
+            hint = f"; write [[{name}]] instead" if name else ""
+            ctx.add("warning", line, "leftover-liquid",
+                    f"template tag {match.group(0)[:50]!r} will show as text in the email{hint}")
+        for match in MERGE_TAG.finditer(code_blanked):
+            name = tags.get(match.group(0))
+            hint = f"write [[{name}]], which works on every service" if name else \
+                "use a [[...]] placeholder or remove it"
+            ctx.add("warning", line, "leftover-liquid", f"merge tag {match.group(0)!r} belongs to "
+                    f"one mailing service and shows as text on others; {hint}")
+        for match in TODO.finditer(NOT_PROSE.sub(lambda m: " " * len(m.group()), text)):
+            ctx.add("warning", line, "leftover-todo", f"{match.group(0)!r} left in the text")
+    for key in ("title", "subject", "preheader", "description"):
+        value = ctx.issue.meta.get(key)
+        if isinstance(value, str) and TODO.search(value):
+            ctx.add("warning", ctx.issue.line_of(key), "leftover-todo",
+                    f"{TODO.search(value).group(0)!r} left in {key}")
+    if ctx.content is None:
+        return
+    for block in ctx.all_blocks():
+        if block.kind == "heading" and not text_of(block.nodes).strip():
+            ctx.add("warning", block.line, "leftover-heading", "empty heading")
+        for item in block.items:
+            if not _has_content(item):
+                ctx.add("warning", item.line, "leftover-item", "empty list item")
+
+
+def _has_content(item: Item) -> bool:
+    return bool(re.search(r"\w", text_of(item.nodes))) or any(
+        isinstance(el, Element) and el.tag == "img" for el in walk(item.nodes))
