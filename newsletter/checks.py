@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import yaml
-
 from . import build as build_module
+from . import platforms
 from .checks_text import date_past, event_key, event_past, good_mailto, leftovers, link_source
 from .config import Config
-from .content import GENERIC_TEXT, Block, Content, _first_words, build_content
+from .content import Block, Content, _first_words, build_content
 from .errors import IssueError, Problem, Problems
+from .labels import GENERIC_TEXT
 from .events import EVENT_KEYS, norm_key
-from .issues import Issue, find_issue_files, read_issue, read_text, split_front_matter
+from .issues import Issue, find_issue_files, read_issue
 from .markup import Element, links, text_of, walk
 
 EMAIL_WIDTH = 600
@@ -261,7 +261,7 @@ def front_matter(ctx: Ctx) -> None:
         if close and norm_key(key).rstrip("s") != close[0].rstrip("s"):
             ctx.add("warning", issue.line_of(key), "front-matter-key",
                     f"unknown key '{key}'; did you mean '{known[close[0]]}'?")
-    for key, lines in _duplicate_keys(issue).items():
+    for key, lines in issue.duplicates.items():
         ctx.add("warning", lines[-1], "front-matter-key", f"'{key}' is set {len(lines)} times (lines "
                 f"{', '.join(map(str, lines))}); only the last one counts")
     for key in ("subject", "preheader", "description", "excerpt"):
@@ -281,19 +281,6 @@ def front_matter(ctx: Ctx) -> None:
     for id in _ignore_list(check.get("ignore") if isinstance(check, dict) else None):
         if unknown_id(id):
             ctx.add("warning", issue.line_of("check"), "front-matter-key", unknown_id(id))
-
-
-def _duplicate_keys(issue: Issue) -> dict[str, list[int]]:
-    """Keys set twice at the top of the front matter; YAML silently keeps the last."""
-    try:
-        front, _, _ = split_front_matter(issue.path, read_text(issue.path))
-        node = yaml.compose(front or "", Loader=yaml.SafeLoader)
-    except (IssueError, OSError, yaml.YAMLError):
-        return {}
-    lines: dict[str, list[int]] = {}
-    for key, _ in node.value if isinstance(node, yaml.MappingNode) else ():
-        lines.setdefault(str(key.value), []).append(key.start_mark.line + 2)
-    return {key: found for key, found in lines.items() if len(found) > 1}
 
 
 def unknown_id(id: str) -> str:

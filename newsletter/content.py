@@ -18,7 +18,7 @@ from .config import Config
 from .errors import Problems
 from .events import DOMAIN, EMAIL, Event, read_event
 from .issues import Issue
-from .labels import GENERIC_TEXT, Button, choose_button  # noqa: F401  (checks uses GENERIC_TEXT)
+from .labels import Button, choose_button
 from .markup import Element, Node, links, sanitize, text_of
 
 # Kramdown inline attribute lists, including the broken forms people type:
@@ -352,9 +352,6 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
     if not sections[0].blocks and len(sections) > 1:
         sections.pop(0)
 
-    for key, line in issue.duplicates:
-        problems.warn(issue.display, line, "front-matter-key",
-                      f"'{key}' is set twice in the front matter; this later value is used")
     event = read_event(issue, config.tz, problems)
     if event and event.image:
         event.image = reader.fixer(None)(event.image, "img") or ""

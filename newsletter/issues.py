@@ -40,7 +40,7 @@ class Issue:
     preheader: str | None = None
     published: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
-    duplicates: list[tuple[str, int]] = field(default_factory=list)   # (key, line) YAML overrode
+    duplicates: dict[str, list[int]] = field(default_factory=dict)   # key -> lines, if set twice
 
     @property
     def display(self) -> str:
@@ -132,19 +132,16 @@ def _key_lines(path: Path, front: str) -> dict[str, int]:
     return {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
 
 
-def _duplicate_keys(front: str) -> list[tuple[str, int]]:
-    """Keys written twice: YAML silently keeps the last, so say so."""
+def _duplicate_keys(front: str) -> dict[str, list[int]]:
+    """Keys written more than once, with their lines: YAML silently keeps the last."""
     try:
         node = yaml.compose(front, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
-        return []
-    seen: set[str] = set()
-    out = []
+        return {}
+    lines: dict[str, list[int]] = {}
     for key, _ in node.value if isinstance(node, yaml.MappingNode) else []:
-        if str(key.value) in seen:
-            out.append((str(key.value), key.start_mark.line + 2))
-        seen.add(str(key.value))
-    return out
+        lines.setdefault(str(key.value), []).append(key.start_mark.line + 2)
+    return {key: found for key, found in lines.items() if len(found) > 1}
 
 
 class _Loader(yaml.SafeLoader):
@@ -207,7 +204,7 @@ def read_issue(path: str | Path) -> Issue:
     return Issue(path=path, title=title, date=date, meta=meta, lines=lines, body=body,
                  body_line=body_line, subject=subject, preheader=preheader,
                  published=meta.get("published", True) is not False,
-                 duplicates=_duplicate_keys(front) if front else [])
+                 duplicates=_duplicate_keys(front) if front else {})
 
 
 def date_from_name(path: Path) -> dt.date | None:

@@ -277,17 +277,17 @@ def protect_meta(issue, config, problems) -> dict[str, str | None]:
     """
     out: dict[str, str | None] = {}
     done: dict[tuple, str] = {}   # a subject taken from the title is checked once
-    for field, keys in META_FIELDS.items():
-        value = getattr(issue, field)
+    for name, keys in META_FIELDS.items():
+        value = getattr(issue, name)
         key = next((k for k in keys if k in issue.meta), None)
         if not value or key is None:
-            out[field] = value
+            out[name] = value
             continue
         line = issue.line_of(key)
         if (key, value) not in done:
             done[key, value] = _protect_text(value, issue, config, problems,
                                              lambda match, line=line: line)
-        out[field] = done[key, value]
+        out[name] = done[key, value]
     return out
 
 
