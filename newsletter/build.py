@@ -105,7 +105,14 @@ def check_platform(content: Content, config: Config, platform, missing: list[str
             continue   # the issue's own placeholder, reported with its line
         path, line = platforms.locate_in_templates(
             name, [config.templates_path, default_templates()])
-        path = display_path(Path(path))
+        if Path(path).is_relative_to(default_templates()):
+            # Not a file the user has; name it as the README's theme table does.
+            path = "default theme: " + Path(path).relative_to(default_templates()).as_posix()
+        else:
+            path = display_path(Path(path))
+        if not platform.strict:
+            # The fix is a URL in the config, so point there.
+            path, line = config.source or "newsletter.toml", None
         if platform.strict:
             problems.error(path, line, "platform-tag",
                            f"{platform.name} has no tag for [[{name}]]; set {name} in "

@@ -7,7 +7,7 @@ import click
 
 from . import __version__
 from .config import load_config
-from .errors import NewsletterError, Problems
+from .errors import IssueError, NewsletterError, Problems
 from .issues import display_path
 
 
@@ -151,7 +151,15 @@ def check(paths, config_path, platform, site_url, strict, fmt, allow_missing_uns
     from .checks import check_paths, summary
 
     problems = Problems()
-    config = load_config(config_path, problems, platform=platform, site_url=site_url)
+    try:
+        config = load_config(config_path, problems, platform=platform, site_url=site_url)
+    except IssueError as exc:
+        if fmt != "json":
+            raise
+        # CI reading stdout still gets a JSON array, with the config error in it.
+        problems.error(exc.path, exc.line, "input", exc.detail)
+        click.echo(json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False))
+        raise
     if not paths and not config.issues_path.is_dir():
         raise NewsletterError(f"no {config.issues_dir}/ folder here; name the files to check")
     found, files = check_paths(list(paths), config, allow_missing_unsubscribe)

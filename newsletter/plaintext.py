@@ -30,7 +30,10 @@ class _Refs:
 
 
 def _label(url: str) -> str:
-    return url[len("mailto:"):] if url.startswith("mailto:") else url
+    """How a URL reads in text: a plain mailto: shows just the address."""
+    if url.startswith("mailto:") and "?" not in url:
+        return url[len("mailto:"):]
+    return url
 
 
 def inline(nodes: list[Node], refs: _Refs | None, skip: str = "") -> str:

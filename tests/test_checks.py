@@ -240,9 +240,9 @@ def test_config_silences_findings_about_config_and_templates(workspace):
     path = write_issue(workspace, "2026-05-04-own.md", "---\ntitle: Garden news for May\n"
                        "preheader: Beds.\ncheck: {ignore: [platform-tag]}\n---\n\nThe beds are in.\n")
     found = [(p.path, p.id) for p in check_file(path, load_config(workspace / "newsletter.toml"))]
-    # The issue's own list is about the issue; a template's finding stays.
+    # The issue's own list is about the issue; a finding about the config stays.
     assert [id for _, id in found] == ["platform-tag"]
-    assert found[0][0].endswith("footer.mjml")
+    assert found[0][0] == "newsletter.toml"
 
 
 def test_errors_cannot_be_silenced(workspace):
@@ -410,3 +410,11 @@ def test_any_body_gives_problems_not_a_traceback(config, workspace, body):
                        "---\ntitle: Fuzzed issue body\ndate: 2026-08-01\n---\n" + body)
     for problem in check_file(path, config):
         assert problem.id in IDS and problem.level in ("error", "warning", "info")
+
+
+def test_json_output_stays_json_when_the_config_is_broken(runner, workspace):
+    (workspace / "newsletter.toml").write_text('org_name = "X"\ntimezone = "Nowhere/Land"\n')
+    result = runner.invoke(main, ["check", "--format", "json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert [(d["path"], d["line"], d["level"]) for d in data] == [("newsletter.toml", 2, "error")]

@@ -151,3 +151,10 @@ def test_footer_offers_the_web_version_when_the_platform_has_one(tmp_path):
         config = Config(org_name="Test", platform=platform)
         text = render_text(build_content(read_issue(path), config, Problems()), config)
         assert ("View in your browser: [[view_online_url]]" in text) is expected
+
+
+def test_mailto_links_read_as_addresses_unless_they_carry_a_subject(tmp_path):
+    text = text_for(tmp_path, "Write to [us](mailto:hi@example.org) or "
+                              "[the desk](mailto:desk@example.org?subject=Tip).\n")
+    assert "[1] hi@example.org" in text
+    assert "[2] mailto:desk@example.org?subject=Tip" in text

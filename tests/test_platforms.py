@@ -216,7 +216,7 @@ def test_generic_without_urls_warns(runner, workspace):
     write_issue(workspace, "2026-03-03-short.md", SHORT_ISSUE)
     result = runner.invoke(main, ["build", "--platform", "generic"])
     assert result.exit_code == 0, result.output
-    assert "footer.mjml" in result.output and "no tag for [[unsubscribe_url]]" in result.output
+    assert "newsletter.toml: warning: platform 'generic' has no tag for [[unsubscribe_url]]" in result.output
     text = (workspace / "build" / "2026-03-03-short" / "email.txt").read_text()
     assert "Hello neighbour," in text
 
