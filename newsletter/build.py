@@ -184,8 +184,9 @@ def output_files(email: Email) -> dict[str, str | bytes]:
             **email.attachments}
 
 
-def build_issue(path: Path, config: Config, problems: Problems,
-                allow_missing_unsubscribe: bool = False) -> tuple[Email, Path]:
+def issue_email(path: Path, config: Config, problems: Problems,
+                allow_missing_unsubscribe: bool = False) -> tuple[Email, str]:
+    """The issue's email and its file stem: the one pipeline that build and send share."""
     issue = read_issue(path)
     content = build_content(issue, config, problems)
     links.apply_utm(content, config, issue.stem)
@@ -194,7 +195,13 @@ def build_issue(path: Path, config: Config, problems: Problems,
     email.attachments.update(ics)
     from .checks import run_checks   # checks reads Email, so import it late
     problems[:] = run_checks(issue, content, email, config, problems)
-    folder = config.output_path / issue.stem
+    return email, issue.stem
+
+
+def build_issue(path: Path, config: Config, problems: Problems,
+                allow_missing_unsubscribe: bool = False) -> tuple[Email, Path]:
+    email, stem = issue_email(path, config, problems, allow_missing_unsubscribe)
+    folder = config.output_path / stem
     if not problems.errors:
         try:
             write_atomically(folder, output_files(email))

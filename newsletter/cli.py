@@ -23,6 +23,9 @@ def report(problems: Problems, strict: bool = False) -> None:
         raise NewsletterError(f"{len(problems.warnings)} warning(s) and --strict is on")
 
 
+PLATFORM_HELP = ("Mailing service whose merge tags to write: mailchimp, buttondown, listmonk, "
+                 "sendy, mailerlite, kit, brevo or generic (default: newsletter.toml's platform).")
+
 config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              default=None, help="Config file (default: ./newsletter.toml).")
 
@@ -36,8 +39,8 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @config_option
-@click.option("--output", "-o", "output_dir", default=None, help="Output folder (default: build).")
-@click.option("--platform", default=None, help="Mailing service whose merge tags to write.")
+@click.option("--output", "-o", "output_dir", default=None, help="Output folder (default: output_dir in newsletter.toml, else build).")
+@click.option("--platform", default=None, help=PLATFORM_HELP)
 @click.option("--site-url", default=None, help="Base URL for relative links such as /uploads/x.jpg.")
 @click.option("--strict", is_flag=True, default=None, help="Treat warnings as errors.")
 @click.option("--allow-missing-unsubscribe", is_flag=True, default=False,
@@ -96,7 +99,7 @@ def new(title, config_path) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; keep 127.0.0.1 unless you mean to share it.")
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--platform", default=None, help="Mailing service whose merge tags to write.")
+@click.option("--platform", default=None, help=PLATFORM_HELP)
 def serve(paths, config_path, host, port, platform) -> None:
     """Preview PATHS (default: issues/) in a browser, rebuilding on save."""
     from .serve import serve as run_server
@@ -116,7 +119,7 @@ def serve(paths, config_path, host, port, platform) -> None:
 @click.option("--smtp-port", default=None, type=int, help="SMTP port (default: [smtp] port or 587).")
 @click.option("--security", type=click.Choice(["starttls", "ssl", "none"]), default=None,
               help="Connection security (default: [smtp] security or starttls).")
-@click.option("--platform", default=None, help="Mailing service whose merge tags to write.")
+@click.option("--platform", default=None, help=PLATFORM_HELP)
 def send(path, config_path, to, sender, smtp_host, smtp_port, security, platform) -> None:
     """Send yourself a test copy of PATH (default: the newest issue) over SMTP.
 
@@ -128,16 +131,18 @@ def send(path, config_path, to, sender, smtp_host, smtp_port, security, platform
     problems = Problems()
     config = load_config(config_path, problems, platform=platform)
     path = path or newest_issue_file(config.issues_path)
-    msg = send_issue(path, config, list(to), problems, host=smtp_host, port=smtp_port,
-                     security=security, **{"from": sender})
-    report(problems)
+    try:
+        msg = send_issue(path, config, list(to), problems, host=smtp_host, port=smtp_port,
+                         security=security, **{"from": sender})
+    finally:
+        report(problems)   # the problems found, also when they stop the send
     click.echo(f"sent \"{msg['Subject']}\" to {msg['To']}")
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @config_option
-@click.option("--platform", default=None, help="Mailing service whose merge tags to check.")
+@click.option("--platform", default=None, help=PLATFORM_HELP)
 @click.option("--site-url", default=None, help="Base URL for relative links such as /uploads/x.jpg.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -191,8 +196,8 @@ def check(paths, config_path, platform, site_url, strict, fmt, allow_missing_uns
               default="front-matter",
               help="Date files by front matter 'date' (else file name), or by file name first.")
 @config_option
-@click.option("--output", "-o", "output_dir", default=None, help="Output folder (default: build).")
-@click.option("--platform", default=None, help="Mailing service whose merge tags to write.")
+@click.option("--output", "-o", "output_dir", default=None, help="Output folder (default: output_dir in newsletter.toml, else build).")
+@click.option("--platform", default=None, help=PLATFORM_HELP)
 def digest(paths, since, until, days, as_of, include_unpublished, dated_by, config_path,
            output_dir, platform) -> None:
     """Gather the files of a date range (default folder: issues/) into one email."""

@@ -11,14 +11,12 @@ import smtplib
 import ssl
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, localtime, make_msgid
 from pathlib import Path
 
-from .build import Email, make_email
+from .build import Email, issue_email
 from .config import Config
-from .content import build_content
 from .errors import NewsletterError, Problems
-from .issues import read_issue
 
 PASSWORD_ENV = "NEWSLETTER_SMTP_PASSWORD"
 USER_ENV = "NEWSLETTER_SMTP_USER"
@@ -57,9 +55,13 @@ def send_issue(path: Path, config: Config, to: list[str], problems: Problems, **
     if not sender:
         raise NewsletterError("no sender address: set [smtp] from = \"you@example.org\" "
                               "in newsletter.toml or pass --from")
-    issue = read_issue(path)
-    email = make_email(build_content(issue, config, problems), config, problems)
-    msg = to_message(email, sender, to)
+    # The same pipeline as `build` (UTM tags, calendar link, checks), so the test
+    # copy is what you will paste.
+    email, _ = issue_email(path, config, problems)
+    if problems.errors:
+        raise NewsletterError(f"not sent: {len(problems.errors)} error(s), listed above")
+    # A Date header: some servers reject or spam-file mail without one.
+    msg = to_message(email, sender, to, date=localtime())
     msg["Message-ID"] = make_msgid(domain=Address(addr_spec=sender).domain or None)
     password = os.environ.get(PASSWORD_ENV, "")
     if settings["user"] and not password:

@@ -106,3 +106,42 @@ def test_no_recipient(runner, workspace):
     write_issue(workspace, "2026-02-01-test.md", ISSUE)
     result = runner.invoke(main, ["send", "--from", "a@example.org"])
     assert result.exit_code == 1 and "--to" in result.output
+
+
+def test_send_matches_the_built_email(runner, workspace, smtp, monkeypatch):
+    """The test copy goes through build's pipeline: UTM tags, calendar link, a Date."""
+    inbox, port = smtp
+    write_issue(workspace, "2026-02-01-test.md", ISSUE.replace(
+        "date: 2026-02-01\n",
+        "date: 2026-02-01\nevent-start-date: 2026-02-07 10:00:00 -05:00\n"))
+    (workspace / "newsletter.toml").write_text(
+        'platform = "mailchimp"\npostal_address = "1 Test St"\nsite_url = "https://example.org/"\n'
+        '[utm]\nsource = "letter"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nfrom = "editor@example.org"\n')
+    monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    result = runner.invoke(main, ["send", "--to", "me@example.org"])
+    assert result.exit_code == 0, result.output
+    msg = message_from_bytes(inbox.messages[0][2], policy=policy.default)
+    assert msg["Date"]
+    text = msg.get_body(("plain",)).get_content()
+    built = (workspace / "build" / "2026-02-01-test" / "email.txt").read_text()
+    assert "utm_source=letter" in text and "calendar/2026-02-01-test.ics" in text
+    assert text.replace("\r\n", "\n").rstrip("\n") == built.rstrip("\n")
+
+
+def test_send_stops_on_errors_and_lists_them(runner, workspace, smtp, monkeypatch):
+    inbox, port = smtp
+    write_issue(workspace, "2026-02-01-test.md", ISSUE)
+    tpl = workspace / "templates" / "partials"
+    tpl.mkdir(parents=True)
+    (tpl / "footer.mjml").write_text("<mj-section><mj-column><mj-text>Bye</mj-text>"
+                                     "</mj-column></mj-section>\n")
+    (workspace / "newsletter.toml").write_text(
+        'platform = "mailchimp"\npostal_address = "1 Test St"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nfrom = "editor@example.org"\n')
+    monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
+    result = runner.invoke(main, ["send", "--to", "me@example.org"])
+    assert result.exit_code == 1
+    assert "[required-tag]" in result.output and "not sent" in result.output
+    assert inbox.messages == []

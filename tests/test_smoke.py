@@ -40,3 +40,11 @@ def test_new_writes_a_buildable_issue(runner, workspace):
     assert again.exit_code == 1 and "already exists" in again.output
     built = runner.invoke(main, ["build", str(files[0])])
     assert built.exit_code == 0, built.output
+
+
+def test_platform_help_names_every_service(runner):
+    from newsletter.platforms import PROFILES
+    for command in ("build", "check", "send", "serve", "digest"):
+        out = runner.invoke(main, [command, "--help"]).output
+        for name in PROFILES:
+            assert name in out, (command, name)
