@@ -48,3 +48,18 @@ def test_platform_help_names_every_service(runner):
         out = runner.invoke(main, [command, "--help"]).output
         for name in PROFILES:
             assert name in out, (command, name)
+
+
+def test_new_lists_every_front_matter_key(runner, workspace):
+    """Uncommenting every key `newsletter new` offers gives a clean, buildable issue."""
+    import re
+    runner.invoke(main, ["new", "All keys"])
+    path = next((workspace / "issues").glob("*-all-keys.md"))
+    text = path.read_text()
+    for key in ("subject", "preheader", "published", "check", "event-start-date",
+                "Location", "RSVP-link", "call-script-text", "main-image", "is featured"):
+        assert f"# {key}:" in text, key
+    path.write_text(re.sub(r"(?m)^# ([A-Za-z][\w -]*: )", r"\1", text)
+                    .replace("/uploads/banner.jpg", "https://example.org/banner.jpg"))
+    result = runner.invoke(main, ["check", str(path)])
+    assert "front-matter" not in result.output and "Error" not in result.output, result.output
