@@ -215,6 +215,6 @@ def digest(paths, since, until, days, as_of, include_unpublished, dated_by, conf
     if problems.errors:
         raise NewsletterError(f"digest not written: {len(problems.errors)} error(s)")
     extra = "".join(f", {name}" for name in email.attachments)
-    click.echo(f"built {folder}/email.html ({email.size / 1024:.1f} KB of "
+    click.echo(f"built {display_path(folder)}/email.html ({email.size / 1024:.1f} KB of "
                f"{config.size_budget_kb} KB budget), email.txt, email.mjml{extra}")
     click.echo(f"  subject: {email.subject}")

@@ -403,3 +403,9 @@ def test_an_event_begun_before_the_range_is_ongoing(week, runner):
         assert "Wednesday, July 1\n" not in part and "Wednesday, July 1<" not in part
     assert "When: Wednesday, July 1, 2026 – Saturday, August 15, 2026" in \
         (week / OUT / "email.txt").read_text()
+
+
+def test_prints_the_folder_as_build_does(week, runner):
+    """Relative to where you are, like `newsletter build`'s `built build/...` line."""
+    result = run(runner, *WEEK)
+    assert "built build/digest-2026-07-13-2026-07-19/email.html" in result.stdout
