@@ -165,7 +165,11 @@ def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise IssueError(path, line, f"front matter is not valid YAML: {problem}") from None
+        hint = ""
+        if "mapping values are not allowed" in problem:
+            # The usual cause by far: an unquoted title like `title: Vote: Yes`.
+            hint = "; a value containing ': ' needs quotes, like title: \"Vote: yes\""
+        raise IssueError(path, line, f"front matter is not valid YAML: {problem}{hint}") from None
     if meta is None:
         return {}, {}
     if not isinstance(meta, dict):

@@ -80,5 +80,10 @@ def send_issue(path: Path, config: Config, to: list[str], problems: Problems, **
                 client.login(settings["user"], password)
             client.send_message(msg)
     except (OSError, smtplib.SMTPException) as exc:
-        raise NewsletterError(f"could not send through {settings['host']}:{settings['port']}: {exc}") from None
+        hint = ""
+        if "host" not in config.smtp and not overrides.get("host"):
+            hint = ("; no [smtp] host in newsletter.toml, so it tried this computer: "
+                    "set your provider's server there or pass --smtp-host")
+        raise NewsletterError(f"could not send through {settings['host']}:{settings['port']}: "
+                              f"{exc}{hint}") from None
     return msg

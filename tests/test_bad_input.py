@@ -56,7 +56,9 @@ def test_yaml_error_names_its_line(runner, workspace):
 
 def test_yaml_error_on_a_plain_line(runner, workspace):
     write_issue(workspace, "bad.md", "---\ntitle: Fine\ndate: 2026-01-05\nsubject: a: b\n---\nBody\n")
-    assert_one_error(build(runner, "issues/bad.md"), "issues/bad.md", 4, "YAML")
+    result = build(runner, "issues/bad.md")
+    assert_one_error(result, "issues/bad.md", 4, "YAML")
+    assert "needs quotes" in result.output   # says how to fix the usual cause
 
 
 def test_merge_conflict_markers_in_front_matter(runner, workspace):

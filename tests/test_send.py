@@ -100,6 +100,10 @@ def test_unreachable_server_is_a_clear_error(runner, workspace, monkeypatch):
                                   "--smtp-port", "9", "--security", "none"])
     assert result.exit_code == 1
     assert "could not send through 127.0.0.1:9" in result.output
+    assert "no [smtp] host in newsletter.toml" in result.output   # why this computer
+    named = runner.invoke(main, ["send", "--to", "me@example.org", "--from", "a@example.org",
+                                 "--smtp-host", "127.0.0.1", "--smtp-port", "9", "--security", "none"])
+    assert named.exit_code == 1 and "no [smtp] host" not in named.output
 
 
 def test_no_recipient(runner, workspace):
