@@ -90,7 +90,7 @@ def new(title, config_path) -> None:
 
     config = load_config(config_path)
     path = new_issue(title, config)
-    click.echo(f"wrote {path}")
+    click.echo(f"wrote {display_path(path)}")
 
 
 @main.command()

@@ -33,6 +33,7 @@ def test_build_newest_issue(runner, workspace):
 def test_new_writes_a_buildable_issue(runner, workspace):
     result = runner.invoke(main, ["new", "July: actions & events"])
     assert result.exit_code == 0, result.output
+    assert result.output.startswith("wrote issues/")   # as you would type it
     files = list((workspace / "issues").glob("*-july-actions-events.md"))
     assert len(files) == 1
     assert "event-start-date" in files[0].read_text()
