@@ -120,23 +120,25 @@ class _Writer:
         self.lines.extend(lines)
 
     def item(self, item: Item, refs: _Refs, marker: str, compact: bool = False) -> None:
-        marker = marker if len(marker) < 3 else marker + " "   # "10." needs its space too
+        first = marker + " "                 # "- ", "1. ", "10. "
+        indent = " " * len(first)            # continuation lines line up with the text
         if item.kind == "plain":
-            self.para(self.wrap(inline(item.nodes, refs), "   ", marker.ljust(3)))
+            self.para(self.wrap(inline(item.nodes, refs), indent, first))
             return
         if item.kind == "link" or (compact and len(links(item.nodes)) == 1):
             # A resource: its title, then the address on a line of its own.
             href = links(item.nodes)[0].attrs["href"]
             text = text_of(item.nodes) if item.kind == "link" else inline(item.nodes, refs, href)
-            lines = self.wrap(text, "   ", marker.ljust(3))
+            lines = self.wrap(text, indent, first)
             if _label(href) not in text:   # a bare URL is not printed twice
-                lines.append("   " + _label(href))
+                lines.append(indent + _label(href))
             self.para(lines)
             return
         skip = item.button.href if item.button else ""
-        lines = self.wrap(inline(item.nodes, refs, skip), "   ", marker.ljust(3))
+        lines = self.wrap(inline(item.nodes, refs, skip), indent, first)
         if item.button:
-            lines += self.wrap(f"{item.button.label}: {_label(item.button.href)}", "     ", "   > ")
+            lines += self.wrap(f"{item.button.label}: {_label(item.button.href)}",
+                               indent + "  ", indent + "> ")
         self.para(lines)
 
     def block(self, block: Block, refs: _Refs) -> None:

@@ -107,13 +107,19 @@ def make_handler(preview: Preview):
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":
+                self.wfile.write(body)
 
         def do_GET(self):
             parts = [unquote(p) for p in urlsplit(self.path).path.split("/") if p]
             if parts == ["__version"]:
                 return self.send(HTTPStatus.OK, json.dumps(preview.version).encode(), "application/json")
             if not parts:
+                if len(preview.emails) == 1:   # one issue: show it, don't ask to choose
+                    self.send_response(HTTPStatus.FOUND)
+                    self.send_header("Location", f"/{next(iter(preview.emails))}/")
+                    self.send_header("Content-Length", "0")
+                    return self.end_headers()
                 return self.send(HTTPStatus.OK, preview.page(None).encode(), "text/html; charset=utf-8")
             folder = preview.emails.get(parts[0])
             if folder is None:
@@ -126,6 +132,8 @@ def make_handler(preview: Preview):
             if len(parts) == 2 and parts[1] in files and (folder / parts[1]).is_file():
                 return self.send(HTTPStatus.OK, (folder / parts[1]).read_bytes(), files[parts[1]])
             return self.send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
+
+        do_HEAD = do_GET
     return Handler
 
 

@@ -124,7 +124,7 @@ def test_a_compact_roundup_reads_as_a_list_with_urls(tmp_path):
     body = "".join(f"* *Outlet {i}:* [Story number {i}](https://example.org/s{i}) today\n"
                    for i in range(15))
     text = text_for(tmp_path, body)
-    assert re.search(r"^-  Outlet 3: Story number 3 today\n   https://example\.org/s3$", text, re.M)
+    assert re.search(r"^- Outlet 3: Story number 3 today\n  https://example\.org/s3$", text, re.M)
     assert not re.search(r"^\d+\. ", text, re.M) and "[1]" not in text
     assert not rule_violations(text)
 
@@ -139,9 +139,9 @@ def test_numbers_in_the_text_match_what_the_html_shows(tmp_path):
             "1. First, [sign it](https://example.org/s) today\n2. Second, nothing to click\n")
     text = text_for(tmp_path, body)
     # The quote's list is plain bullets in the HTML: no action number here.
-    assert re.search(r"^> -  a quoted item with a link to read\n>    https://example\.org/q$", text, re.M)
+    assert re.search(r"^> - a quoted item with a link to read\n>   https://example\.org/q$", text, re.M)
     assert re.search(r"^1\. First, sign it today\n   > Sign it: https://example\.org/s$", text, re.M)
-    assert re.search(r"^-  Second, nothing to click$", text, re.M)
+    assert re.search(r"^- Second, nothing to click$", text, re.M)
 
 
 def test_footer_offers_the_web_version_when_the_platform_has_one(tmp_path):

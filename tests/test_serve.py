@@ -180,3 +180,17 @@ def test_ctrl_c_stops_cleanly(workspace):
             proc.wait()
     assert proc.returncode == 0, err
     assert err == ""
+
+
+def test_one_issue_opens_directly_and_head_requests_work(server):
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+    conn.request("GET", "/")
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 302 and response.getheader("Location") == "/2026-04-01-preview/"
+    conn.request("HEAD", "/2026-04-01-preview/email.html")
+    response = conn.getresponse()
+    assert response.status == 200 and response.read() == b""
+    assert int(response.getheader("Content-Length")) > 1000
+    conn.close()
