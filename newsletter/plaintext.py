@@ -74,8 +74,33 @@ def inline(nodes: list[Node], refs: _Refs | None, skip: str = "") -> str:
     return "".join(out)
 
 
+def _stand_ins(text: str) -> tuple[str, dict[str, str]]:
+    """Swap each placeholder sentinel for a word as long as what readers see.
+
+    A sentinel is ~40 characters but a reader sees "friend" or a name, so
+    wrapping must measure the latter. Private-use characters can't occur in
+    the text, and one per placeholder keeps the stand-ins distinct.
+    """
+    swaps: dict[str, str] = {}
+
+    def swap(match: re.Match) -> str:
+        if match.group(0) not in swaps:
+            seen = len(platforms.readable(match.group(0))) or 1
+            swaps[match.group(0)] = chr(0xE000 + len(swaps)) * seen
+        return swaps[match.group(0)]
+    return platforms.SENTINEL.sub(swap, text), swaps
+
+
 def wrap(text: str, indent: str = "", first: str | None = None, width: int = WIDTH) -> list[str]:
     """Wrap at 72 columns, never breaking a URL or a merge tag."""
+    text, swaps = _stand_ins(text)
+    lines = _wrap(text, indent, first, width)
+    for sentinel, stand_in in swaps.items():
+        lines = [line.replace(stand_in, sentinel) for line in lines]
+    return lines
+
+
+def _wrap(text: str, indent: str, first: str | None, width: int) -> list[str]:
     lines: list[str] = []
     first = indent if first is None else first
     for raw in text.split("\n"):

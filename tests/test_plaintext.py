@@ -158,3 +158,12 @@ def test_mailto_links_read_as_addresses_unless_they_carry_a_subject(tmp_path):
                               "[the desk](mailto:desk@example.org?subject=Tip).\n")
     assert "[1] hi@example.org" in text
     assert "[2] mailto:desk@example.org?subject=Tip" in text
+
+
+def test_wrapping_measures_a_placeholder_as_readers_see_it(tmp_path):
+    text = text_for(tmp_path, "Hello [[first_name|friend]], " + LONG + "\n")
+    first = next(line for line in text.splitlines() if line.startswith("Hello"))
+    # "Hello friend, ..." fills the line as the reader will see it, even though
+    # the internal placeholder is about 40 characters long.
+    seen = first.replace(first.split(",")[0], "Hello friend")
+    assert 60 < len(seen) <= 72
