@@ -10,8 +10,6 @@ import datetime as dt
 import tomllib
 from pathlib import Path
 
-import click
-
 from .build import Email, make_email, output_files, write_atomically
 from .calendar import ics_bytes, ics_link_target
 from .config import Config
@@ -19,7 +17,7 @@ from .digest_items import SECTIONS, Digest, Entry, Settings, dedupe, order, sele
 from .content import Block
 from .digest_layout import assemble, read_intro
 from .links import apply_utm
-from .errors import IssueError, NewsletterError, Problems
+from .errors import IssueError, NewsletterError, Problems, UsageError
 from .issues import display_path, parse_front_matter, read_text, split_front_matter
 
 
@@ -99,11 +97,11 @@ def date_range(config: Config, since: dt.date | None = None, until: dt.date | No
     """The command's --since/--until/--days/--as-of -> (since, until, as_of)."""
     as_of = as_of or today(config)
     if days is not None and (since or until):
-        raise click.UsageError("give either --days or --since/--until, not both")
+        raise UsageError("give either --days or --since/--until, not both")
     if days is not None:
         return as_of - dt.timedelta(days=days - 1), as_of, as_of
     if since is None:
-        raise click.UsageError("give --since DATE (and --until DATE), or --days N")
+        raise UsageError("give --since DATE (and --until DATE), or --days N")
     return since, until or as_of, as_of
 
 
