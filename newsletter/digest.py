@@ -116,19 +116,11 @@ def digest_command(paths: list[Path], config: Config, problems: Problems, *,
                        dated_by)
 
 
-def build_digest(paths: list[Path], config: Config, since: dt.date, until: dt.date,
-                 as_of: dt.date, include_unpublished: bool, problems: Problems,
-                 dated_by: str = "front-matter") -> tuple[Email, Path]:
-    """Build and write build/digest-<since>-<until>/; returns the email and folder."""
-    email, folder, _ = make_digest(paths, config, since, until, as_of, include_unpublished,
-                                   problems, dated_by)
-    return email, folder
-
-
 def make_digest(paths: list[Path], config: Config, since: dt.date, until: dt.date,
                 as_of: dt.date, include_unpublished: bool, problems: Problems,
                 dated_by: str = "front-matter") -> tuple[Email, Path, Digest]:
-    """build_digest, also returning what was chosen, dropped and merged."""
+    """Build and write build/digest-<since>-<until>/; return the email, the folder
+    and what was chosen, dropped and merged."""
     if since > until:
         raise NewsletterError(f"--since {since} is after --until {until}")
     settings = load_settings(config, problems)

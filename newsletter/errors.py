@@ -46,9 +46,6 @@ class IssueError(NewsletterError):
         super().__init__(f"{where}: {message}")
 
 
-LEVELS = ("error", "warning", "info")
-
-
 @dataclass(frozen=True)
 class Problem:
     """One finding about an input file. `id` is stable so it can be silenced."""

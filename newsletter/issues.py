@@ -39,7 +39,6 @@ class Issue:
     subject: str = ""
     preheader: str | None = None
     published: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
     duplicates: dict[str, list[int]] = field(default_factory=dict)   # key -> lines, if set twice
 
     @property

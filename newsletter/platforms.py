@@ -170,10 +170,6 @@ def preview(text: str) -> str:
     return SENTINEL.sub(lambda m: m.group(0) if decode(m.group(1))[0] == "first_name" else "", text)
 
 
-def used(text: str) -> set[str]:
-    return {decode(m.group(1))[0] for m in SENTINEL.finditer(text)}
-
-
 def tag_for(platform: Platform, name: str, fallback: str | None, config) -> str | None:
     """The service's tag for one placeholder, or None when it has none."""
     if name == "first_name":
