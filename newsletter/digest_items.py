@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .calendar import check_event
 from .config import Config
-from .content import Block, Content, build_content
+from .content import Block, Content, block_nodes, build_content
 from .errors import IssueError, NewsletterError, Problems
 from .events import Event, norm_key, read_event
 from .issues import Issue, date_from_name, display_path, find_issue_files, read_issue
@@ -259,7 +259,7 @@ def dedupe(entries: list[Entry], digest: Digest) -> list[Entry]:
         source = _flatten(entry)
         blocks = _dedupe_blocks(source, seen)
         for block in blocks:
-            for nodes in _nodes(block):
+            for nodes in block_nodes(block):
                 seen.add(nodes)
         if first is not None:
             # The same event posted twice: one card, naming the other post.
@@ -274,7 +274,7 @@ def dedupe(entries: list[Entry], digest: Digest) -> list[Entry]:
             digest.duplicates += 1     # a re-post with nothing new in it
             digest.merged.append(entry.issue.path)
             # Its title stays as context on the entry that shows its links.
-            owner = next((owners[h] for b in source for nodes in _nodes(b)
+            owner = next((owners[h] for b in source for nodes in block_nodes(b)
                           for h in sorted(_hrefs(nodes)) if h in owners), None)
             if owner is not None and entry.issue.title not in owner.also + [owner.issue.title]:
                 owner.also.append(entry.issue.title)
@@ -292,16 +292,6 @@ def dedupe(entries: list[Entry], digest: Digest) -> list[Entry]:
 
 def _own(owners: dict[str, Entry], blocks: list[Block], entry: Entry) -> None:
     for block in blocks:
-        for nodes in _nodes(block):
+        for nodes in block_nodes(block):
             for href in _hrefs(nodes):
                 owners.setdefault(href, entry)
-
-
-def _nodes(block: Block):
-    yield block.nodes
-    for item in block.items:
-        yield item.nodes
-    for row in block.rows:
-        yield from row
-
-

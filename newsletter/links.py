@@ -98,7 +98,6 @@ def apply_utm(content, config, stem: str) -> None:
     params = utm_params(config, stem)
     if not params:
         return
-    for section in content.sections:
-        _tag_blocks(([section.heading] if section.heading else []) + section.blocks, params)
+    _tag_blocks(content.blocks(), params)
     if content.event and content.event.rsvp:
         content.event.rsvp = tag_url(content.event.rsvp, params)
