@@ -121,18 +121,9 @@ def split_front_matter(path: Path, text: str) -> tuple[str | None, str, int]:
     raise IssueError(path, 1, "front matter starts with '---' but has no closing '---'")
 
 
-def _key_lines(path: Path, front: str) -> dict[str, int]:
-    try:
-        node = yaml.compose(front, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
-
-
-def _duplicate_keys(front: str) -> dict[str, list[int]]:
-    """Keys written more than once, with their lines: YAML silently keeps the last."""
+def _key_lines(front: str) -> dict[str, list[int]]:
+    """Each key's lines in the file; more than one when it is written twice,
+    which YAML allows silently, keeping the last."""
     try:
         node = yaml.compose(front, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
@@ -140,7 +131,7 @@ def _duplicate_keys(front: str) -> dict[str, list[int]]:
     lines: dict[str, list[int]] = {}
     for key, _ in node.value if isinstance(node, yaml.MappingNode) else []:
         lines.setdefault(str(key.value), []).append(key.start_mark.line + 2)
-    return {key: found for key, found in lines.items() if len(found) > 1}
+    return lines
 
 
 class _Loader(yaml.SafeLoader):
@@ -157,7 +148,8 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
-def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
+def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str, list[int]]]:
+    """The front matter's values, and the lines each key is written on."""
     try:
         meta = yaml.load(front, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -169,14 +161,15 @@ def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str
         return {}, {}
     if not isinstance(meta, dict):
         raise IssueError(path, 2, "front matter must be 'key: value' lines")
-    return {str(k): v for k, v in meta.items()}, _key_lines(path, front)
+    return {str(k): v for k, v in meta.items()}, _key_lines(front)
 
 
 def read_issue(path: str | Path) -> Issue:
     path = Path(path)
     text = read_text(path)
     front, body, body_line = split_front_matter(path, text)
-    meta, lines = parse_front_matter(path, front) if front is not None else ({}, {})
+    meta, key_lines = parse_front_matter(path, front) if front is not None else ({}, {})
+    lines = {key: found[-1] for key, found in key_lines.items()}
 
     title = meta.get("title")
     if title is None or (isinstance(title, str) and not title.strip()):
@@ -203,7 +196,7 @@ def read_issue(path: str | Path) -> Issue:
     return Issue(path=path, title=title, date=date, meta=meta, lines=lines, body=body,
                  body_line=body_line, subject=subject, preheader=preheader,
                  published=meta.get("published", True) is not False,
-                 duplicates=_duplicate_keys(front) if front else {})
+                 duplicates={k: found for k, found in key_lines.items() if len(found) > 1})
 
 
 def date_from_name(path: Path) -> dt.date | None:
