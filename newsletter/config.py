@@ -74,8 +74,8 @@ class Config:
 
 
 KNOWN_KEYS = {f.name for f in dataclasses.fields(Config)} - {"root", "source"}
-UTM_KEYS = {"source", "medium", "campaign", "term", "content"}
-TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": UTM_KEYS, "check": {"ignore"},
+UTM_KEYS = ("source", "medium", "campaign", "term", "content")   # in the order links get them
+TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": set(UTM_KEYS), "check": {"ignore"},
               "smtp": {"host", "port", "security", "from", "user"}}
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from .config import UTM_KEYS
 from .markup import Element, Node
+from .platforms import SENTINEL
 
-UTM_KEYS = ("source", "medium", "campaign", "term", "content")
 DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}[-_]?")
-SENTINEL = re.compile(r"PHQ[0-9a-f]+QHP")
 # Calendar links carry event details in their query; extra parameters are
 # noise at best and can break an add-to-calendar link.
 CALENDAR_HOSTS = {
