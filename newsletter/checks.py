@@ -19,12 +19,12 @@ from urllib.parse import unquote, urlsplit
 
 from . import build as build_module
 from . import platforms
-from .checks_text import date_past, event_key, event_past, good_mailto, leftovers, link_source
+from .checks_text import date_past, event_past, good_mailto, leftovers, link_source
 from .config import Config
 from .content import Block, Content, build_content, first_words, flatten
 from .errors import IssueError, Problem, Problems
 from .labels import GENERIC_TEXT
-from .events import EVENT_KEYS, norm_key
+from .events import EVENT_KEYS, event_field, norm_key
 from .issues import Issue, find_issue_files, read_issue
 from .markup import Element, links, text_of, walk
 
@@ -165,7 +165,7 @@ def link_addresses(ctx: Ctx) -> None:
                 "most sites serve https://, and mail apps may flag plain http")
     event = ctx.content.event
     if event and event.rsvp:
-        line = ctx.issue.line_of(event_key(ctx.issue, "rsvp"))
+        line = ctx.issue.line_of(event_field(ctx.issue, "rsvp")[0])
         if event.rsvp.startswith("http://"):
             ctx.add("warning", line, "http-link", f"{event.rsvp} uses http://; most sites serve https://")
         if event.rsvp.startswith("mailto:") and not good_mailto(event.rsvp):

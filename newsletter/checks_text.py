@@ -15,8 +15,7 @@ from urllib.parse import unquote
 
 from . import platforms
 from .content import Item
-from .events import EVENT_KEYS, norm_key
-from .issues import Issue
+from .events import event_field
 from .markup import Element, text_of, walk
 
 if TYPE_CHECKING:
@@ -92,11 +91,6 @@ def _issue_moment(ctx: Ctx) -> dt.datetime:
     return dt.datetime.combine(date, dt.time(), tzinfo=ctx.config.tz)
 
 
-def event_key(issue: Issue, name: str) -> str:
-    wanted = EVENT_KEYS[name]
-    return next((k for k in issue.meta if norm_key(k) == wanted), wanted)
-
-
 def event_past(ctx: Ctx) -> None:
     event = ctx.content.event
     if event is None or event.last_moment is None:
@@ -115,7 +109,7 @@ def event_past(ctx: Ctx) -> None:
         when = f"{last:%B} {last.day}, {last.year}"
         if isinstance(last, dt.datetime) and last.date() == ctx.issue.day:
             when += f" at {last:%H:%M}"
-        line = ctx.issue.line_of(event_key(ctx.issue, "end" if event.end else "start"))
+        line = ctx.issue.line_of(event_field(ctx.issue, "end" if event.end else "start")[0])
         ctx.add("warning", line, "event-past", f"the event {verb} {when}, before the issue date "
                 f"{ctx.issue.day:%B} {ctx.issue.day.day}: it was over when the issue went out")
 

@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from . import platforms
 from .config import Config
 from .errors import Problems
-from .events import DOMAIN, EMAIL, Event, read_event
+from .events import DOMAIN, EMAIL, Event, event_field, read_event
 from .issues import Issue
 from .labels import Button, choose_button
 from .markup import Element, Node, links, sanitize, text_of
@@ -358,7 +358,7 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
         event.image = reader.fixer(None)(event.image, "img") or ""
     if event and event.rsvp:
         # The same rules as body links: javascript: is dropped, /rsvp resolved.
-        line = next((n for k, n in issue.lines.items() if k.lower().startswith("rsvp")), None)
+        line = issue.line_of(event_field(issue, "rsvp")[0])
         event.rsvp = reader.fixer(None, line)(event.rsvp, "a") or ""
     meta = platforms.protect_meta(issue, config, problems)
     preheader = meta["preheader"] or first_words(blocks)

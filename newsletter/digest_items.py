@@ -16,7 +16,7 @@ from .calendar import check_event
 from .config import Config
 from .content import Block, Content, block_nodes, build_content
 from .errors import IssueError, NewsletterError, Problems
-from .events import Event, norm_key, read_event
+from .events import Event, is_featured, read_event
 from .issues import Issue, date_from_name, display_path, find_issue_files, read_issue
 from .markup import Element, Node, links, text_of
 
@@ -66,11 +66,6 @@ class Digest:
 
 
 # -- choosing the files
-
-def _is_featured(issue: Issue) -> bool:
-    value = next((v for k, v in issue.meta.items() if norm_key(k) == "is-featured"), None)
-    return value is True or str(value).lower() == "true"
-
 
 def day_of(value, tz) -> dt.date:
     if isinstance(value, dt.datetime):
@@ -137,7 +132,7 @@ def select(paths: list[Path], config: Config, since: dt.date, until: dt.date, as
         if event is not None and event_days(event, tz)[1] < as_of:
             digest.events_dropped += 1
             continue
-        entries.append(Entry(issue, content, event, _is_featured(issue)))
+        entries.append(Entry(issue, content, event, is_featured(issue)))
     return entries, digest
 
 
