@@ -16,6 +16,7 @@ from urllib.parse import unquote
 from . import platforms
 from .content import Item
 from .events import event_field
+from .issues import as_moment
 from .markup import Element, text_of, walk
 
 if TYPE_CHECKING:
@@ -84,13 +85,6 @@ def link_source(ctx: Ctx) -> None:
 
 # -- dates -------------------------------------------------------------------
 
-def _issue_moment(ctx: Ctx) -> dt.datetime:
-    date = ctx.issue.date
-    if isinstance(date, dt.datetime):
-        return date if date.tzinfo else date.replace(tzinfo=ctx.config.tz)
-    return dt.datetime.combine(date, dt.time(), tzinfo=ctx.config.tz)
-
-
 def event_past(ctx: Ctx) -> None:
     event = ctx.content.event
     if event is None or event.last_moment is None:
@@ -102,7 +96,7 @@ def event_past(ctx: Ctx) -> None:
         day = last.date() if isinstance(last, dt.datetime) else last
         over, verb = day < ctx.issue.day, "started"
     else:
-        over, verb = event.last_moment < _issue_moment(ctx), "ended"
+        over, verb = event.last_moment < as_moment(ctx.issue.date, ctx.config.tz), "ended"
     if over:
         # The date as written in the file, in its own timezone; the time too
         # when the day alone would read "ended June 12, before June 12".

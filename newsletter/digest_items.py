@@ -17,7 +17,7 @@ from .config import Config
 from .content import Block, Content, block_nodes, build_content
 from .errors import IssueError, NewsletterError, Problems
 from .events import Event, is_featured, read_event
-from .issues import Issue, date_from_name, display_path, find_issue_files, read_issue
+from .issues import Issue, as_moment, date_from_name, display_path, find_issue_files, read_issue
 from .markup import Element, Node, links, text_of
 
 SECTIONS = ("featured", "events", "actions")
@@ -71,13 +71,6 @@ def day_of(value, tz) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.astimezone(tz).date() if value.tzinfo else value.date()
     return value
-
-
-def _moment(value, tz) -> dt.datetime:
-    """Sortable instant; an all-day date is midnight in the configured zone."""
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=tz)
-    return dt.datetime.combine(value, dt.time(), tzinfo=tz)
 
 
 def event_days(event: Event, tz) -> tuple[dt.date, dt.date]:
@@ -142,7 +135,7 @@ def order(entries: list[Entry], config: Config, dated_by: str) -> list[Entry]:
 
     def key(entry: Entry) -> tuple[dt.datetime, str]:
         when = entry.event.start if entry.event else file_date(entry.issue, dated_by)
-        return _moment(when, tz), entry.issue.path.name
+        return as_moment(when, tz), entry.issue.path.name
     featured = sorted((e for e in entries if e.kind == "featured"), key=key)
     events = sorted((e for e in entries if e.kind == "events"), key=key)
     actions = sorted((e for e in entries if e.kind == "actions"), key=key, reverse=True)
@@ -247,7 +240,7 @@ def dedupe(entries: list[Entry], digest: Digest) -> list[Entry]:
         event = entry.event
         keys = []
         if event is not None:
-            keys.append(("event", entry.issue.title.lower(), _moment(event.start, dt.timezone.utc)))
+            keys.append(("event", entry.issue.title.lower(), as_moment(event.start, dt.timezone.utc)))
             if event.rsvp:
                 keys.append(("rsvp", event.rsvp))
         first = next((seen.events[k] for k in keys if k in seen.events), None)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from .errors import Problems
-from .issues import Issue, parse_date
+from .issues import Issue, as_moment, parse_date
 
 EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 DOMAIN = re.compile(r"^(www\.)?[\w-]+(\.[\w-]+)*\.[a-z]{2,}(/\S*)?$", re.I)
@@ -137,7 +137,8 @@ def read_event(issue: Issue, tz: ZoneInfo, problems: Problems) -> Event | None:
         start, end = end, None
     if isinstance(start, dt.datetime) and type(end) is dt.date and end == start.date():
         end = None    # "ends that day": the same as no end
-    if start is not None and end is not None and _sort_key(end) < _sort_key(start):
+    if start is not None and end is not None \
+            and as_moment(end, dt.timezone.utc) < as_moment(start, dt.timezone.utc):
         problems.warn(issue.display, issue.line_of(event_field(issue, "end")[0]), "event-date",
                       "event ends before it starts; ignoring the end")
         end = None
@@ -150,12 +151,6 @@ def read_event(issue: Issue, tz: ZoneInfo, problems: Problems) -> Event | None:
         image=_text(fields["image"][1]),
         line=issue.line_of(event_field(issue, "start")[0]),
     )
-
-
-def _sort_key(value) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    return dt.datetime.combine(value, dt.time(), tzinfo=dt.timezone.utc)
 
 
 def format_when(event: Event, tz: ZoneInfo) -> str:

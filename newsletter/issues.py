@@ -85,6 +85,14 @@ def parse_date(value: Any) -> dt.date | dt.datetime | None:
     return moment
 
 
+def as_moment(value: dt.date | dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """An aware datetime to compare with others: a time without a zone is in
+    `tz`, and a date is midnight there."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    return dt.datetime.combine(value, dt.time(), tzinfo=tz)
+
+
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file, or raise IssueError saying why it can't be read."""
     if not path.exists():
