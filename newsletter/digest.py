@@ -7,12 +7,11 @@ the email under the size budget and writes the files.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from pathlib import Path
 
 from .build import Email, make_email, output_files, write_atomically
 from .calendar import ics_bytes, ics_link_target
-from .config import Config
+from .config import Config, parse_toml
 from .digest_items import SECTIONS, Digest, Entry, Settings, dedupe, order, select
 from .content import Block
 from .digest_layout import assemble, read_intro
@@ -28,10 +27,7 @@ def load_settings(config: Config, problems: Problems) -> Settings:
     md_path = config.root / "digest.md"
     data: dict = {}
     if toml_path.is_file():
-        try:
-            data = tomllib.loads(read_text(toml_path))
-        except tomllib.TOMLDecodeError as exc:
-            raise IssueError(display_path(toml_path), None, f"invalid TOML: {exc}") from None
+        data = parse_toml(toml_path, read_text(toml_path))
         settings.source = display_path(toml_path)
     if md_path.is_file():
         front, body, body_line = split_front_matter(md_path, read_text(md_path))
