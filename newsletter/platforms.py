@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import IssueError, NewsletterError
+
 PLACEHOLDER = re.compile(r"\[\[\s*([a-z_]+)\s*(?:\|\s*([^\]|]*?)\s*)?\]\]")
 SENTINEL = re.compile(r"PHQ([0-9a-f]+)QHP")
 NAMES = ("unsubscribe_url", "view_online_url", "first_name")
@@ -119,7 +121,6 @@ def get_platform(name: str) -> Platform:
     try:
         return PROFILES[ALIASES.get(key, key)]
     except KeyError:
-        from .errors import NewsletterError
         raise NewsletterError(f"unknown platform '{name}'; choose one of: "
                               + ", ".join(sorted(PROFILES))) from None
 
@@ -288,8 +289,6 @@ def protect_meta(issue, config, problems) -> dict[str, str | None]:
 
 
 def _protect_text(text: str, issue, config, problems, line) -> str:
-    from .errors import IssueError
-
     platform = get_platform(config.platform)
 
     def unknown(match: re.Match) -> None:
