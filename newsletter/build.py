@@ -175,9 +175,15 @@ def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
                 os.unlink(tmp)
 
 
-def output_files(email: Email) -> dict[str, str | bytes]:
-    return {"email.html": email.html, "email.txt": email.text, "email.mjml": email.mjml,
-            **email.attachments}
+def write_email(email: Email, folder: Path) -> None:
+    """email.html, email.txt, email.mjml and any attachments, all or none."""
+    files = {"email.html": email.html, "email.txt": email.text, "email.mjml": email.mjml,
+             **email.attachments}
+    try:
+        write_atomically(folder, files)
+    except OSError as exc:
+        raise IssueError(display_path(folder), None,
+                         f"cannot write the output: {exc.strerror or exc}") from None
 
 
 def build_issue(path: Path, config: Config, problems: Problems,
@@ -192,11 +198,7 @@ def build_issue(path: Path, config: Config, problems: Problems,
     problems[:] = run_checks(issue, content, email, config, problems)
     folder = config.output_path / issue.stem
     if not problems.errors:
-        try:
-            write_atomically(folder, output_files(email))
-        except OSError as exc:
-            raise IssueError(display_path(folder), None,
-                             f"cannot write the output: {exc.strerror or exc}") from None
+        write_email(email, folder)
     return email, folder
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .build import Email, make_email, output_files, write_atomically
+from .build import Email, make_email, write_email
 from .calendar import ics_bytes, ics_link_target
 from .config import Config, parse_toml
 from .digest_items import SECTIONS, Digest, Entry, Settings, dedupe, order, select
@@ -149,7 +149,7 @@ def make_digest(paths: list[Path], config: Config, since: dt.date, until: dt.dat
     summarize(digest, config, problems)
     folder = config.output_path / digest.name
     if not problems.errors:
-        write_atomically(folder, output_files(email))
+        write_email(email, folder)
     return email, folder, digest
 
 
