@@ -23,7 +23,7 @@ from .checks_text import date_past, event_past, good_mailto, leftovers, link_sou
 from .config import Config
 from .content import Block, Content, build_content, first_words, flatten
 from .errors import IssueError, Problem, Problems
-from .labels import GENERIC_TEXT
+from .labels import GENERIC_TEXT, says_nothing
 from .events import EVENT_KEYS, event_field, norm_key
 from .issues import Issue, find_issue_files, read_issue
 from .markup import Element, links, text_of, walk
@@ -129,10 +129,9 @@ def link_text(ctx: Ctx) -> None:
                 and _clean(item.button.label).lower() not in GENERIC_TEXT
             level = "info" if in_card else "warning"
             hint = f"; its card's button reads \"{item.button.label}\"" if in_card else ""
-            words = " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
             if not text and not any(isinstance(n, Element) and n.tag == "img" for n in walk(a.children)):
                 ctx.add("warning", where, "link-text", f"link to {href} has no text")
-            elif words in GENERIC_TEXT:
+            elif says_nothing(text):
                 ctx.add(level, where, "link-text", f'link text "{text}" says nothing about where it goes{hint}')
             elif re.match(r"(https?://|www\.)\S+$", text) and (len(text) > 40 or re.search(r"[?=%]", text)):
                 ctx.add(level, where, "link-text",
