@@ -18,7 +18,7 @@ from .content import Content, build_content
 from .errors import IssueError, NewsletterError, Problems
 from .issues import display_path, find_issue_files, newest_issue_file, read_issue
 from .plaintext import render_text
-from .render import compile_mjml, inline_css, render_mjml
+from .render import compile_mjml, default_templates, inline_css, render_mjml
 
 GMAIL_CLIP = 102 * 1024
 _UMASK = os.umask(0)
@@ -97,12 +97,16 @@ def check_platform(content: Content, config: Config, platform, missing: list[str
                    problems: Problems) -> None:
     """Placeholders the service can't fill: the issue's were reported already,
     so these come from templates; point at the template line."""
-    from .render import default_templates
-
     reported = " ".join(p.message for p in problems if p.id == "platform-tag")
     for name in missing:
         if f"[[{name}" in reported:
             continue   # the issue's own placeholder, reported with its line
+        if not platform.strict:
+            # The fix is a URL in the config, so point there.
+            problems.warn(config.source or "newsletter.toml", None, "platform-tag",
+                          f"platform '{platform.name}' has no tag for [[{name}]]; "
+                          f"set {name} in newsletter.toml or choose a platform")
+            continue
         path, line = platforms.locate_in_templates(
             name, [config.templates_path, default_templates()])
         if Path(path).is_relative_to(default_templates()):
@@ -110,17 +114,9 @@ def check_platform(content: Content, config: Config, platform, missing: list[str
             path = "default theme: " + Path(path).relative_to(default_templates()).as_posix()
         else:
             path = display_path(Path(path))
-        if not platform.strict:
-            # The fix is a URL in the config, so point there.
-            path, line = config.source or "newsletter.toml", None
-        if platform.strict:
-            problems.error(path, line, "platform-tag",
-                           f"{platform.name} has no tag for [[{name}]]; set {name} in "
-                           "newsletter.toml or remove it from the template")
-        else:
-            problems.warn(path, line, "platform-tag",
-                          f"platform '{platform.name}' has no tag for [[{name}]]; "
-                          f"set {name} in newsletter.toml or choose a platform")
+        problems.error(path, line, "platform-tag",
+                       f"{platform.name} has no tag for [[{name}]]; set {name} in "
+                       "newsletter.toml or remove it from the template")
     if not config.postal_address:
         problems.warn(config.source or "newsletter.toml", None, "postal-address",
                       "no postal_address in newsletter.toml; anti-spam laws (CAN-SPAM, "
@@ -179,9 +175,15 @@ def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
                 os.unlink(tmp)
 
 
-def output_files(email: Email) -> dict[str, str | bytes]:
-    return {"email.html": email.html, "email.txt": email.text, "email.mjml": email.mjml,
-            **email.attachments}
+def write_email(email: Email, folder: Path) -> None:
+    """email.html, email.txt, email.mjml and any attachments, all or none."""
+    files = {"email.html": email.html, "email.txt": email.text, "email.mjml": email.mjml,
+             **email.attachments}
+    try:
+        write_atomically(folder, files)
+    except OSError as exc:
+        raise IssueError(display_path(folder), None,
+                         f"cannot write the output: {exc.strerror or exc}") from None
 
 
 def issue_email(path: Path, config: Config, problems: Problems,
@@ -203,11 +205,7 @@ def build_issue(path: Path, config: Config, problems: Problems,
     email, stem = issue_email(path, config, problems, allow_missing_unsubscribe)
     folder = config.output_path / stem
     if not problems.errors:
-        try:
-            write_atomically(folder, output_files(email))
-        except OSError as exc:
-            raise IssueError(display_path(folder), None,
-                             f"cannot write the output: {exc.strerror or exc}") from None
+        write_email(email, folder)
     return email, folder
 
 

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from .config import Config
 from .errors import Problems
 from .events import Event
+from .issues import as_moment
 
 GOOGLE = "https://calendar.google.com/calendar/render"
 OUTLOOK = "https://outlook.live.com/calendar/0/deeplink/compose"
@@ -132,13 +133,6 @@ def uid(name: str, config: Config) -> str:
     return f"{slug}@{host}"
 
 
-def _utc_day(value: dt.date | dt.datetime) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc) if value.tzinfo else \
-            value.replace(tzinfo=dt.timezone.utc)
-    return dt.datetime.combine(value, dt.time(), tzinfo=dt.timezone.utc)
-
-
 def ics_bytes(entries: list[tuple[Event, str, dt.date | dt.datetime, str]],
               config: Config) -> bytes:
     """One VCALENDAR for entries of (event, source name, source date, URL).
@@ -158,7 +152,7 @@ def ics_bytes(entries: list[tuple[Event, str, dt.date | dt.datetime, str]],
             continue
         item = IcsEvent()
         item.add("uid", uid(name, config))
-        item.add("dtstamp", _utc_day(date))
+        item.add("dtstamp", as_moment(date, dt.timezone.utc).astimezone(dt.timezone.utc))
         item.add("summary", event.title)
         item.add("dtstart", times[0])
         item.add("dtend", times[1])

@@ -19,12 +19,12 @@ from urllib.parse import unquote, urlsplit
 
 from . import build as build_module
 from . import platforms
-from .checks_text import date_past, event_key, event_past, good_mailto, leftovers, link_source
+from .checks_text import date_past, event_past, good_mailto, leftovers, link_source
 from .config import Config
-from .content import Block, Content, _first_words, build_content
+from .content import Block, Content, build_content, first_words, flatten
 from .errors import IssueError, Problem, Problems
-from .labels import GENERIC_TEXT
-from .events import EVENT_KEYS, norm_key
+from .labels import GENERIC_TEXT, says_nothing
+from .events import EVENT_KEYS, event_field, norm_key
 from .issues import Issue, find_issue_files, read_issue
 from .markup import Element, links, text_of, walk
 
@@ -80,7 +80,7 @@ class Ctx:
 
     def all_blocks(self):
         """Every block of the content, nested ones included, in reading order."""
-        return _all_blocks(_blocks(self.content))
+        return flatten(self.content.blocks())
 
 
 def _visible_lines(lines: list[str]) -> list[str]:
@@ -109,16 +109,6 @@ def _places(blocks: list[Block]):
         yield from _places(block.children)
 
 
-def _blocks(content: Content) -> list[Block]:
-    return [b for s in content.sections for b in ([s.heading] if s.heading else []) + s.blocks]
-
-
-def _all_blocks(blocks: list[Block]):
-    for block in blocks:
-        yield block
-        yield from _all_blocks(block.children)
-
-
 def _clean(text: str) -> str:
     return " ".join(text.split())
 
@@ -126,7 +116,7 @@ def _clean(text: str) -> str:
 # -- links -------------------------------------------------------------------
 
 def link_text(ctx: Ctx) -> None:
-    for nodes, line, item in _places(_blocks(ctx.content)):
+    for nodes, line, item in _places(ctx.content.blocks()):
         for a in links(nodes):
             text, href = _clean(text_of(a.children)), a.attrs["href"]
             where = ctx.find(line, href, text)
@@ -139,10 +129,9 @@ def link_text(ctx: Ctx) -> None:
                 and _clean(item.button.label).lower() not in GENERIC_TEXT
             level = "info" if in_card else "warning"
             hint = f"; its card's button reads \"{item.button.label}\"" if in_card else ""
-            words = " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
             if not text and not any(isinstance(n, Element) and n.tag == "img" for n in walk(a.children)):
                 ctx.add("warning", where, "link-text", f"link to {href} has no text")
-            elif words in GENERIC_TEXT:
+            elif says_nothing(text):
                 ctx.add(level, where, "link-text", f'link text "{text}" says nothing about where it goes{hint}')
             elif re.match(r"(https?://|www\.)\S+$", text) and (len(text) > 40 or re.search(r"[?=%]", text)):
                 ctx.add(level, where, "link-text",
@@ -151,7 +140,7 @@ def link_text(ctx: Ctx) -> None:
 
 def link_addresses(ctx: Ctx) -> None:
     seen: dict[str, list[int]] = {}
-    for nodes, line, _ in _places(_blocks(ctx.content)):
+    for nodes, line, _ in _places(ctx.content.blocks()):
         for a in links(nodes):
             href = a.attrs["href"]
             where = ctx.find(line, href, _clean(text_of(a.children)))
@@ -175,7 +164,7 @@ def link_addresses(ctx: Ctx) -> None:
                 "most sites serve https://, and mail apps may flag plain http")
     event = ctx.content.event
     if event and event.rsvp:
-        line = ctx.issue.line_of(event_key(ctx.issue, "rsvp"))
+        line = ctx.issue.line_of(event_field(ctx.issue, "rsvp")[0])
         if event.rsvp.startswith("http://"):
             ctx.add("warning", line, "http-link", f"{event.rsvp} uses http://; most sites serve https://")
         if event.rsvp.startswith("mailto:") and not good_mailto(event.rsvp):
@@ -185,7 +174,7 @@ def link_addresses(ctx: Ctx) -> None:
 # -- images ------------------------------------------------------------------
 
 def images(ctx: Ctx) -> None:
-    for nodes, line, _ in _places(_blocks(ctx.content)):
+    for nodes, line, _ in _places(ctx.content.blocks()):
         for img in (el for el in walk(nodes) if el.tag == "img"):
             src = img.attrs.get("src", "")
             name = unquote(urlsplit(src).path.rstrip("/").rsplit("/", 1)[-1]) or src
@@ -233,7 +222,7 @@ def subject(ctx: Ctx) -> None:
     elif length > 78:
         ctx.add("warning", line, "subject-length",
                 f"subject is {length} characters; most inboxes cut it off near 78")
-    first = platforms.readable(_first_words(_blocks(ctx.content))) if ctx.content else ""
+    first = platforms.readable(first_words(ctx.content.blocks())) if ctx.content else ""
     key = "preheader" if "preheader" in issue.meta else "description"
     same = lambda a, b: re.sub(r"\W+", " ", a).strip().lower() == re.sub(r"\W+", " ", b).strip().lower()
     if not issue.preheader:

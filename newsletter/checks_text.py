@@ -15,8 +15,8 @@ from urllib.parse import unquote
 
 from . import platforms
 from .content import Item
-from .events import EVENT_KEYS, norm_key
-from .issues import Issue
+from .events import event_field
+from .issues import as_moment
 from .markup import Element, text_of, walk
 
 if TYPE_CHECKING:
@@ -85,18 +85,6 @@ def link_source(ctx: Ctx) -> None:
 
 # -- dates -------------------------------------------------------------------
 
-def _issue_moment(ctx: Ctx) -> dt.datetime:
-    date = ctx.issue.date
-    if isinstance(date, dt.datetime):
-        return date if date.tzinfo else date.replace(tzinfo=ctx.config.tz)
-    return dt.datetime.combine(date, dt.time(), tzinfo=ctx.config.tz)
-
-
-def event_key(issue: Issue, name: str) -> str:
-    wanted = EVENT_KEYS[name]
-    return next((k for k in issue.meta if norm_key(k) == wanted), wanted)
-
-
 def event_past(ctx: Ctx) -> None:
     event = ctx.content.event
     if event is None or event.last_moment is None:
@@ -108,14 +96,14 @@ def event_past(ctx: Ctx) -> None:
         day = last.date() if isinstance(last, dt.datetime) else last
         over, verb = day < ctx.issue.day, "started"
     else:
-        over, verb = event.last_moment < _issue_moment(ctx), "ended"
+        over, verb = event.last_moment < as_moment(ctx.issue.date, ctx.config.tz), "ended"
     if over:
         # The date as written in the file, in its own timezone; the time too
         # when the day alone would read "ended June 12, before June 12".
         when = f"{last:%B} {last.day}, {last.year}"
         if isinstance(last, dt.datetime) and last.date() == ctx.issue.day:
             when += f" at {last:%H:%M}"
-        line = ctx.issue.line_of(event_key(ctx.issue, "end" if event.end else "start"))
+        line = ctx.issue.line_of(event_field(ctx.issue, "end" if event.end else "start")[0])
         ctx.add("warning", line, "event-past", f"the event {verb} {when}, before the issue date "
                 f"{ctx.issue.day:%B} {ctx.issue.day.day}: it was over when the issue went out")
 

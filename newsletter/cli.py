@@ -11,7 +11,7 @@ from .errors import IssueError, NewsletterError, Problems
 from .issues import display_path
 
 
-def report(problems: Problems, strict: bool = False) -> None:
+def report(problems: Problems) -> None:
     for problem in problems:
         if problem.level == "error" and problem.id == "input":
             # A file that could not be read at all: one `Error: path:line: message`.
@@ -19,8 +19,6 @@ def report(problems: Problems, strict: bool = False) -> None:
             click.echo(f"Error: {where}: {problem.message}", err=True)
         else:
             click.echo(str(problem), err=True)
-    if strict and problems.warnings and not problems.errors:
-        raise NewsletterError(f"{len(problems.warnings)} warning(s) and --strict is on")
 
 
 PLATFORM_HELP = ("Mailing service whose merge tags to write: mailchimp, buttondown, listmonk, "

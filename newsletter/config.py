@@ -74,8 +74,8 @@ class Config:
 
 
 KNOWN_KEYS = {f.name for f in dataclasses.fields(Config)} - {"root", "source"}
-UTM_KEYS = {"source", "medium", "campaign", "term", "content"}
-TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": UTM_KEYS, "check": {"ignore"},
+UTM_KEYS = ("source", "medium", "campaign", "term", "content")   # in the order links get them
+TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": set(UTM_KEYS), "check": {"ignore"},
               "smtp": {"host", "port", "security", "from", "user"}}
 
 
@@ -114,6 +114,16 @@ def _jekyll_defaults(root: Path) -> dict[str, Any]:
     return out
 
 
+def parse_toml(path: Path, text: str) -> dict[str, Any]:
+    """TOML, or an IssueError at the line tomllib names in its message."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise IssueError(path, int(line.group(1)) if line else None,
+                         f"invalid TOML: {exc}") from None
+
+
 def load_config(path: str | Path | None = None, problems: Problems | None = None,
                 **overrides: Any) -> Config:
     """Read the config file (if any) and apply CLI overrides that are not None."""
@@ -126,13 +136,9 @@ def load_config(path: str | Path | None = None, problems: Problems | None = None
     if path.is_file():
         try:
             text = path.read_text(encoding="utf-8")
-            data = tomllib.loads(text)
         except UnicodeDecodeError as exc:
             raise IssueError(path, None, f"not UTF-8 text ({exc.reason})") from None
-        except tomllib.TOMLDecodeError as exc:
-            line = re.search(r"line (\d+)", str(exc))
-            raise IssueError(path, int(line.group(1)) if line else None,
-                             f"invalid TOML: {exc}") from None
+        data = parse_toml(path, text)
         for key, value in data.items():
             if key not in KNOWN_KEYS:
                 problems.warn(path, _key_line(text, key), "config-key",

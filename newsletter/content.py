@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from . import platforms
 from .config import Config
 from .errors import Problems
-from .events import DOMAIN, EMAIL, Event, read_event
+from .events import DOMAIN, EMAIL, Event, event_field, read_event
 from .issues import Issue
 from .labels import Button, choose_button
 from .markup import Element, Node, links, sanitize, text_of
@@ -87,24 +87,25 @@ class Content:
     event: Event | None = None
     problems: Problems = field(default_factory=Problems)
 
+    def blocks(self) -> list[Block]:
+        """The top-level blocks in reading order, section headings included."""
+        return [b for s in self.sections for b in ([s.heading] if s.heading else []) + s.blocks]
+
     def all_links(self) -> list[str]:
         """Every href in the content, in order, for 'nothing was lost' checks."""
-        found: list[str] = []
-        for section in self.sections:
-            blocks = ([section.heading] if section.heading else []) + section.blocks
-            for block in _flatten(blocks):
-                for nodes in _block_nodes(block):
-                    found.extend(a.attrs["href"] for a in links(nodes))
-        return found
+        return [a.attrs["href"] for block in flatten(self.blocks())
+                for nodes in block_nodes(block) for a in links(nodes)]
 
 
-def _flatten(blocks: list[Block]):
+def flatten(blocks: list[Block]):
+    """Each block, then the blocks nested in it (a quote's), in reading order."""
     for block in blocks:
         yield block
-        yield from _flatten(block.children)
+        yield from flatten(block.children)
 
 
-def _block_nodes(block: Block):
+def block_nodes(block: Block):
+    """Each run of inline nodes a block holds itself: its text, items and cells."""
     yield block.nodes
     for item in block.items:
         yield item.nodes
@@ -357,16 +358,16 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
         event.image = reader.fixer(None)(event.image, "img") or ""
     if event and event.rsvp:
         # The same rules as body links: javascript: is dropped, /rsvp resolved.
-        line = next((n for k, n in issue.lines.items() if k.lower().startswith("rsvp")), None)
+        line = issue.line_of(event_field(issue, "rsvp")[0])
         event.rsvp = reader.fixer(None, line)(event.rsvp, "a") or ""
     meta = platforms.protect_meta(issue, config, problems)
-    preheader = meta["preheader"] or _first_words(blocks)
+    preheader = meta["preheader"] or first_words(blocks)
     return Content(source=issue.display, title=meta["title"], subject=meta["subject"],
                    preheader=preheader, date=issue.date, sections=sections, event=event,
                    problems=problems)
 
 
-def _first_words(blocks: list[Block], limit: int = 140) -> str:
+def first_words(blocks: list[Block], limit: int = 140) -> str:
     for block in blocks:
         nodes = block.nodes or (block.items[0].nodes if block.items else [])
         text = " ".join(text_of(nodes).split())

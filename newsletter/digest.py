@@ -7,19 +7,16 @@ the email under the size budget and writes the files.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from pathlib import Path
 
-import click
-
-from .build import Email, make_email, output_files, write_atomically
+from .build import Email, make_email, write_email
 from .calendar import ics_bytes, ics_link_target
-from .config import Config
+from .config import Config, parse_toml
 from .digest_items import SECTIONS, Digest, Entry, Settings, dedupe, order, select
 from .content import Block
 from .digest_layout import assemble, read_intro
 from .links import apply_utm
-from .errors import IssueError, NewsletterError, Problems
+from .errors import IssueError, NewsletterError, Problems, UsageError
 from .issues import display_path, parse_front_matter, read_text, split_front_matter
 
 
@@ -30,10 +27,7 @@ def load_settings(config: Config, problems: Problems) -> Settings:
     md_path = config.root / "digest.md"
     data: dict = {}
     if toml_path.is_file():
-        try:
-            data = tomllib.loads(read_text(toml_path))
-        except tomllib.TOMLDecodeError as exc:
-            raise IssueError(display_path(toml_path), None, f"invalid TOML: {exc}") from None
+        data = parse_toml(toml_path, read_text(toml_path))
         settings.source = display_path(toml_path)
     if md_path.is_file():
         front, body, body_line = split_front_matter(md_path, read_text(md_path))
@@ -99,11 +93,11 @@ def date_range(config: Config, since: dt.date | None = None, until: dt.date | No
     """The command's --since/--until/--days/--as-of -> (since, until, as_of)."""
     as_of = as_of or today(config)
     if days is not None and (since or until):
-        raise click.UsageError("give either --days or --since/--until, not both")
+        raise UsageError("give either --days or --since/--until, not both")
     if days is not None:
         return as_of - dt.timedelta(days=days - 1), as_of, as_of
     if since is None:
-        raise click.UsageError("give --since DATE (and --until DATE), or --days N")
+        raise UsageError("give --since DATE (and --until DATE), or --days N")
     return since, until or as_of, as_of
 
 
@@ -118,19 +112,11 @@ def digest_command(paths: list[Path], config: Config, problems: Problems, *,
                        dated_by)
 
 
-def build_digest(paths: list[Path], config: Config, since: dt.date, until: dt.date,
-                 as_of: dt.date, include_unpublished: bool, problems: Problems,
-                 dated_by: str = "front-matter") -> tuple[Email, Path]:
-    """Build and write build/digest-<since>-<until>/; returns the email and folder."""
-    email, folder, _ = make_digest(paths, config, since, until, as_of, include_unpublished,
-                                   problems, dated_by)
-    return email, folder
-
-
 def make_digest(paths: list[Path], config: Config, since: dt.date, until: dt.date,
                 as_of: dt.date, include_unpublished: bool, problems: Problems,
                 dated_by: str = "front-matter") -> tuple[Email, Path, Digest]:
-    """build_digest, also returning what was chosen, dropped and merged."""
+    """Build and write build/digest-<since>-<until>/; return the email, the folder
+    and what was chosen, dropped and merged."""
     if since > until:
         raise NewsletterError(f"--since {since} is after --until {until}")
     settings = load_settings(config, problems)
@@ -163,7 +149,7 @@ def make_digest(paths: list[Path], config: Config, since: dt.date, until: dt.dat
     summarize(digest, config, problems)
     folder = config.output_path / digest.name
     if not problems.errors:
-        write_atomically(folder, output_files(email))
+        write_email(email, folder)
     return email, folder, digest
 
 

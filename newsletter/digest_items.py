@@ -14,10 +14,10 @@ from pathlib import Path
 
 from .calendar import check_event
 from .config import Config
-from .content import Block, Content, build_content
+from .content import Block, Content, block_nodes, build_content
 from .errors import IssueError, NewsletterError, Problems
-from .events import Event, norm_key, read_event
-from .issues import Issue, date_from_name, display_path, find_issue_files, read_issue
+from .events import Event, is_featured, read_event
+from .issues import Issue, as_moment, date_from_name, display_path, find_issue_files, read_issue
 from .markup import Element, Node, links, text_of
 
 SECTIONS = ("featured", "events", "actions")
@@ -67,22 +67,10 @@ class Digest:
 
 # -- choosing the files
 
-def _is_featured(issue: Issue) -> bool:
-    value = next((v for k, v in issue.meta.items() if norm_key(k) == "is-featured"), None)
-    return value is True or str(value).lower() == "true"
-
-
 def day_of(value, tz) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.astimezone(tz).date() if value.tzinfo else value.date()
     return value
-
-
-def _moment(value, tz) -> dt.datetime:
-    """Sortable instant; an all-day date is midnight in the configured zone."""
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=tz)
-    return dt.datetime.combine(value, dt.time(), tzinfo=tz)
 
 
 def event_days(event: Event, tz) -> tuple[dt.date, dt.date]:
@@ -137,7 +125,7 @@ def select(paths: list[Path], config: Config, since: dt.date, until: dt.date, as
         if event is not None and event_days(event, tz)[1] < as_of:
             digest.events_dropped += 1
             continue
-        entries.append(Entry(issue, content, event, _is_featured(issue)))
+        entries.append(Entry(issue, content, event, is_featured(issue)))
     return entries, digest
 
 
@@ -147,7 +135,7 @@ def order(entries: list[Entry], config: Config, dated_by: str) -> list[Entry]:
 
     def key(entry: Entry) -> tuple[dt.datetime, str]:
         when = entry.event.start if entry.event else file_date(entry.issue, dated_by)
-        return _moment(when, tz), entry.issue.path.name
+        return as_moment(when, tz), entry.issue.path.name
     featured = sorted((e for e in entries if e.kind == "featured"), key=key)
     events = sorted((e for e in entries if e.kind == "events"), key=key)
     actions = sorted((e for e in entries if e.kind == "actions"), key=key, reverse=True)
@@ -252,14 +240,14 @@ def dedupe(entries: list[Entry], digest: Digest) -> list[Entry]:
         event = entry.event
         keys = []
         if event is not None:
-            keys.append(("event", entry.issue.title.lower(), _moment(event.start, dt.timezone.utc)))
+            keys.append(("event", entry.issue.title.lower(), as_moment(event.start, dt.timezone.utc)))
             if event.rsvp:
                 keys.append(("rsvp", event.rsvp))
         first = next((seen.events[k] for k in keys if k in seen.events), None)
         source = _flatten(entry)
         blocks = _dedupe_blocks(source, seen)
         for block in blocks:
-            for nodes in _nodes(block):
+            for nodes in block_nodes(block):
                 seen.add(nodes)
         if first is not None:
             # The same event posted twice: one card, naming the other post.
@@ -274,7 +262,7 @@ def dedupe(entries: list[Entry], digest: Digest) -> list[Entry]:
             digest.duplicates += 1     # a re-post with nothing new in it
             digest.merged.append(entry.issue.path)
             # Its title stays as context on the entry that shows its links.
-            owner = next((owners[h] for b in source for nodes in _nodes(b)
+            owner = next((owners[h] for b in source for nodes in block_nodes(b)
                           for h in sorted(_hrefs(nodes)) if h in owners), None)
             if owner is not None and entry.issue.title not in owner.also + [owner.issue.title]:
                 owner.also.append(entry.issue.title)
@@ -292,16 +280,6 @@ def dedupe(entries: list[Entry], digest: Digest) -> list[Entry]:
 
 def _own(owners: dict[str, Entry], blocks: list[Block], entry: Entry) -> None:
     for block in blocks:
-        for nodes in _nodes(block):
+        for nodes in block_nodes(block):
             for href in _hrefs(nodes):
                 owners.setdefault(href, entry)
-
-
-def _nodes(block: Block):
-    yield block.nodes
-    for item in block.items:
-        yield item.nodes
-    for row in block.rows:
-        yield from row
-
-

@@ -155,6 +155,6 @@ def read_intro(settings: Settings, config: Config, problems: Problems) -> list[B
     issue = Issue(path=Path(settings.source), title="intro", date=dt.date.today(), meta={},
                   lines={}, body=settings.intro, body_line=settings.intro_line)
     content = build_content(issue, config, problems)
-    return [b for s in content.sections for b in ([s.heading] if s.heading else []) + s.blocks]
+    return content.blocks()
 
 

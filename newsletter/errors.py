@@ -29,6 +29,12 @@ class NewsletterError(click.ClickException):
     exit_code = 1
 
 
+class UsageError(NewsletterError, click.UsageError):
+    """Options that contradict each other: click shows the usage and exits 2."""
+
+    exit_code = 2
+
+
 class IssueError(NewsletterError):
     """A problem in one input file, reported as `path:line: message`."""
 
@@ -38,9 +44,6 @@ class IssueError(NewsletterError):
         self.detail = message
         where = f"{self.path}:{line}" if line else self.path
         super().__init__(f"{where}: {message}")
-
-
-LEVELS = ("error", "warning", "info")
 
 
 @dataclass(frozen=True)

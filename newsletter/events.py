@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from .errors import Problems
-from .issues import Issue, parse_date
+from .issues import Issue, as_moment, parse_date
 
 EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 DOMAIN = re.compile(r"^(www\.)?[\w-]+(\.[\w-]+)*\.[a-z]{2,}(/\S*)?$", re.I)
@@ -41,7 +41,6 @@ class Event:
     rsvp: str = ""
     call_script: str = ""
     image: str = ""
-    featured: bool = False
     line: int = 1
     ics_url: str = ""       # where this event's .ics file is published, if anywhere
 
@@ -60,12 +59,18 @@ class Event:
         return point
 
 
-def _field(issue: Issue, name: str):
+def event_field(issue: Issue, name: str):
+    """(key as written, value) of an event field, or (its usual key, None)."""
     wanted = EVENT_KEYS[name]
     for key, value in issue.meta.items():
         if norm_key(key) == wanted:
             return key, value
     return wanted, None
+
+
+def is_featured(issue: Issue) -> bool:
+    value = event_field(issue, "featured")[1]
+    return value is True or str(value).lower() == "true"
 
 
 def _text(value) -> str:
@@ -79,7 +84,7 @@ def _text(value) -> str:
 
 
 def _when(issue: Issue, name: str, tz: ZoneInfo, problems: Problems):
-    key, value = _field(issue, name)
+    key, value = event_field(issue, name)
     if value in (None, ""):
         return None
     moment = parse_date(value)
@@ -121,7 +126,7 @@ def read_event(issue: Issue, tz: ZoneInfo, problems: Problems) -> Event | None:
     """The issue's event, or None if it has no event fields filled in."""
     start = _when(issue, "start", tz, problems)
     end = _when(issue, "end", tz, problems)
-    fields = {name: _field(issue, name) for name in ("location", "rsvp", "call_script", "image")}
+    fields = {name: event_field(issue, name) for name in ("location", "rsvp", "call_script", "image")}
     for name, (key, value) in fields.items():
         if isinstance(value, dict | list):
             problems.warn(issue.display, issue.line_of(key), "front-matter-type",
@@ -132,27 +137,20 @@ def read_event(issue: Issue, tz: ZoneInfo, problems: Problems) -> Event | None:
         start, end = end, None
     if isinstance(start, dt.datetime) and type(end) is dt.date and end == start.date():
         end = None    # "ends that day": the same as no end
-    if start is not None and end is not None and _sort_key(end) < _sort_key(start):
-        problems.warn(issue.display, issue.line_of(_field(issue, "end")[0]), "event-date",
+    if start is not None and end is not None \
+            and as_moment(end, dt.timezone.utc) < as_moment(start, dt.timezone.utc):
+        problems.warn(issue.display, issue.line_of(event_field(issue, "end")[0]), "event-date",
                       "event ends before it starts; ignoring the end")
         end = None
     rsvp_key, rsvp = fields["rsvp"]
-    featured = _field(issue, "featured")[1]
     return Event(
         title=issue.title, start=start, end=end,
         location=_text(fields["location"][1]),
         rsvp=fix_link(_text(rsvp), issue, rsvp_key, problems),
         call_script=str(fields["call_script"][1] or "").strip(),
         image=_text(fields["image"][1]),
-        featured=featured is True or str(featured).lower() == "true",
-        line=issue.line_of(_field(issue, "start")[0]),
+        line=issue.line_of(event_field(issue, "start")[0]),
     )
-
-
-def _sort_key(value) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    return dt.datetime.combine(value, dt.time(), tzinfo=dt.timezone.utc)
 
 
 def format_when(event: Event, tz: ZoneInfo) -> str:

@@ -39,7 +39,6 @@ class Issue:
     subject: str = ""
     preheader: str | None = None
     published: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
     duplicates: dict[str, list[int]] = field(default_factory=dict)   # key -> lines, if set twice
 
     @property
@@ -86,6 +85,14 @@ def parse_date(value: Any) -> dt.date | dt.datetime | None:
     return moment
 
 
+def as_moment(value: dt.date | dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """An aware datetime to compare with others: a time without a zone is in
+    `tz`, and a date is midnight there."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    return dt.datetime.combine(value, dt.time(), tzinfo=tz)
+
+
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file, or raise IssueError saying why it can't be read."""
     if not path.exists():
@@ -122,18 +129,9 @@ def split_front_matter(path: Path, text: str) -> tuple[str | None, str, int]:
     raise IssueError(path, 1, "front matter starts with '---' but has no closing '---'")
 
 
-def _key_lines(path: Path, front: str) -> dict[str, int]:
-    try:
-        node = yaml.compose(front, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
-
-
-def _duplicate_keys(front: str) -> dict[str, list[int]]:
-    """Keys written more than once, with their lines: YAML silently keeps the last."""
+def _key_lines(front: str) -> dict[str, list[int]]:
+    """Each key's lines in the file; more than one when it is written twice,
+    which YAML allows silently, keeping the last."""
     try:
         node = yaml.compose(front, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
@@ -141,7 +139,7 @@ def _duplicate_keys(front: str) -> dict[str, list[int]]:
     lines: dict[str, list[int]] = {}
     for key, _ in node.value if isinstance(node, yaml.MappingNode) else []:
         lines.setdefault(str(key.value), []).append(key.start_mark.line + 2)
-    return {key: found for key, found in lines.items() if len(found) > 1}
+    return lines
 
 
 class _Loader(yaml.SafeLoader):
@@ -158,7 +156,8 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
-def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str, int]]:
+def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str, list[int]]]:
+    """The front matter's values, and the lines each key is written on."""
     try:
         meta = yaml.load(front, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -174,14 +173,15 @@ def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str
         return {}, {}
     if not isinstance(meta, dict):
         raise IssueError(path, 2, "front matter must be 'key: value' lines")
-    return {str(k): v for k, v in meta.items()}, _key_lines(path, front)
+    return {str(k): v for k, v in meta.items()}, _key_lines(front)
 
 
 def read_issue(path: str | Path) -> Issue:
     path = Path(path)
     text = read_text(path)
     front, body, body_line = split_front_matter(path, text)
-    meta, lines = parse_front_matter(path, front) if front is not None else ({}, {})
+    meta, key_lines = parse_front_matter(path, front) if front is not None else ({}, {})
+    lines = {key: found[-1] for key, found in key_lines.items()}
 
     title = meta.get("title")
     if title is None or (isinstance(title, str) and not title.strip()):
@@ -208,7 +208,7 @@ def read_issue(path: str | Path) -> Issue:
     return Issue(path=path, title=title, date=date, meta=meta, lines=lines, body=body,
                  body_line=body_line, subject=subject, preheader=preheader,
                  published=meta.get("published", True) is not False,
-                 duplicates=_duplicate_keys(front) if front else {})
+                 duplicates={k: found for k, found in key_lines.items() if len(found) > 1})
 
 
 def date_from_name(path: Path) -> dt.date | None:

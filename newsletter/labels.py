@@ -29,9 +29,13 @@ class Button:
     label: str
 
 
+def says_nothing(text: str) -> bool:
+    """True for "here", "Click here!" and the like, whatever the case and punctuation."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split()) in GENERIC_TEXT
+
+
 def is_generic(text: str) -> bool:
-    words = " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
-    return words in GENERIC_TEXT or bool(re.match(r"^(https?://|www\.)", text.strip()))
+    return says_nothing(text) or bool(re.match(r"^(https?://|www\.)", text.strip()))
 
 
 def choose_button(nodes: list[Node], found: list[Element]) -> Button:

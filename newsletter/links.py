@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from .config import UTM_KEYS
 from .markup import Element, Node
+from .platforms import SENTINEL
 
-UTM_KEYS = ("source", "medium", "campaign", "term", "content")
 DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}[-_]?")
-SENTINEL = re.compile(r"PHQ[0-9a-f]+QHP")
 # Calendar links carry event details in their query; extra parameters are
 # noise at best and can break an add-to-calendar link.
 CALENDAR_HOSTS = {
@@ -98,7 +98,6 @@ def apply_utm(content, config, stem: str) -> None:
     params = utm_params(config, stem)
     if not params:
         return
-    for section in content.sections:
-        _tag_blocks(([section.heading] if section.heading else []) + section.blocks, params)
+    _tag_blocks(content.blocks(), params)
     if content.event and content.event.rsvp:
         content.event.rsvp = tag_url(content.event.rsvp, params)

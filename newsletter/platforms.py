@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import IssueError, NewsletterError
+
 PLACEHOLDER = re.compile(r"\[\[\s*([a-z_]+)\s*(?:\|\s*([^\]|]*?)\s*)?\]\]")
 SENTINEL = re.compile(r"PHQ([0-9a-f]+)QHP")
 NAMES = ("unsubscribe_url", "view_online_url", "first_name")
@@ -119,7 +121,6 @@ def get_platform(name: str) -> Platform:
     try:
         return PROFILES[ALIASES.get(key, key)]
     except KeyError:
-        from .errors import NewsletterError
         raise NewsletterError(f"unknown platform '{name}'; choose one of: "
                               + ", ".join(sorted(PROFILES))) from None
 
@@ -168,10 +169,6 @@ def readable(text: str) -> str:
 def preview(text: str) -> str:
     """Text for the inbox preview: a first name stays a placeholder, links go."""
     return SENTINEL.sub(lambda m: m.group(0) if decode(m.group(1))[0] == "first_name" else "", text)
-
-
-def used(text: str) -> set[str]:
-    return {decode(m.group(1))[0] for m in SENTINEL.finditer(text)}
 
 
 def tag_for(platform: Platform, name: str, fallback: str | None, config) -> str | None:
@@ -292,8 +289,6 @@ def protect_meta(issue, config, problems) -> dict[str, str | None]:
 
 
 def _protect_text(text: str, issue, config, problems, line) -> str:
-    from .errors import IssueError
-
     platform = get_platform(config.platform)
 
     def unknown(match: re.Match) -> None:

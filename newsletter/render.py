@@ -17,6 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import platforms
+from .calendar import calendar_links
 from .config import Config
 from .content import Content
 from .errors import IssueError
@@ -111,14 +112,8 @@ def view(content: Content, config: Config) -> dict:
     event = None
     if content.event:
         ev = content.event
-        calendar = []
-        try:
-            from .calendar import calendar_links   # the digest feature adds this
-            calendar = calendar_links(ev, config)
-        except ImportError:
-            pass
         event = EventView(format_when(ev, config.tz), ev.location, ev.rsvp, ev.call_script,
-                          ev.image, calendar)
+                          ev.image, calendar_links(ev, config))
     return {
         "title": content.title,
         "subject": content.subject,

@@ -1,7 +1,6 @@
 """Shared fixtures: a CLI runner, a throwaway workspace, the shared corpus."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -50,7 +49,7 @@ def seed() -> Path:
 @pytest.fixture
 def corpus() -> Path:
     if not CORPUS.is_dir():
-        pytest.skip(f"../shared/corpus/acton is not beside the project; "
+        pytest.skip("../shared/corpus/acton is not beside the project; "
                     "the corpus tests need it")
     return CORPUS
 

@@ -2,7 +2,7 @@
 import pytest
 
 from newsletter.cli import main
-from newsletter.config import Config, load_config
+from newsletter.config import load_config
 from newsletter.errors import IssueError, Problems
 
 from conftest import write_issue

@@ -1,6 +1,5 @@
 """Rendering: premailer's measured habits, each neutralised by render.inline_css;
 no network during a build; Markdown that breaks mjml-python's XML parser."""
-import logging
 import socket
 import subprocess
 import sys

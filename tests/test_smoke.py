@@ -1,6 +1,4 @@
 """The main job end to end through the CLI."""
-from email import message_from_string
-
 from newsletter.cli import main
 
 from conftest import write_issue
