@@ -13,11 +13,11 @@ import statistics
 import time
 from pathlib import Path
 
-from newsletter.build import make_email
+from newsletter.render.email import make_email
 from newsletter.config import load_config
-from newsletter.content import build_content
+from newsletter.content.reader import build_content
 from newsletter.errors import IssueError, Problems
-from newsletter.issues import read_issue
+from newsletter.source.issue import read_issue
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

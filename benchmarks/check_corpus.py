@@ -11,7 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from newsletter.checks import check_paths, summary
+from newsletter.build import check_paths
+from newsletter.errors import summary
 from newsletter.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent

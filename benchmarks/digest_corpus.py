@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from newsletter.config import load_config
-from newsletter.digest import make_digest
+from newsletter.build_digest import make_digest
 from newsletter.errors import Problems
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "acton"

@@ -7,8 +7,7 @@ import click
 
 from . import __version__
 from .config import load_config
-from .errors import IssueError, NewsletterError, Problems
-from .issues import display_path
+from .errors import IssueError, NewsletterError, Problems, display_path, summary
 
 
 def report(problems: Problems) -> None:
@@ -48,8 +47,7 @@ def main() -> None:
 def build(paths, config_path, output_dir, platform, site_url, strict,
           allow_missing_unsubscribe, screenshots) -> None:
     """Build PATHS (default: the newest issue in issues/) into build/<issue>/."""
-    from .build import build as run_build
-    from .checks import summary
+    from .build import build as run_build   # late: keeps `newsletter --help` fast
 
     if screenshots:   # fail before building, not after
         from .screenshots import require_chromium
@@ -123,7 +121,7 @@ def send(path, config_path, to, sender, smtp_host, smtp_port, security, platform
 
     The password is read from the NEWSLETTER_SMTP_PASSWORD environment variable.
     """
-    from .issues import newest_issue_file
+    from .source.issue import newest_issue_file
     from .send import send_issue
 
     problems = Problems()
@@ -151,7 +149,7 @@ def check(paths, config_path, platform, site_url, strict, fmt, allow_missing_uns
     """Check PATHS (default: every issue in issues/) and list every problem."""
     import json
 
-    from .checks import check_paths, summary
+    from .build import check_paths
 
     problems = Problems()
     try:
@@ -199,7 +197,7 @@ def check(paths, config_path, platform, site_url, strict, fmt, allow_missing_uns
 def digest(paths, since, until, days, as_of, include_unpublished, dated_by, config_path,
            output_dir, platform) -> None:
     """Gather the files of a date range (default folder: issues/) into one email."""
-    from .digest import digest_command
+    from .build_digest import digest_command
 
     problems = Problems()
     config = load_config(config_path, problems, output_dir=output_dir, platform=platform)

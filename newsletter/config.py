@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from .errors import IssueError, Problems
+from .errors import IssueError, Problems, unknown_id
 
 CONFIG_NAME = "newsletter.toml"
 
@@ -172,7 +172,6 @@ def _check_ignore(check: dict, text: str, path: Path, problems: Problems) -> Non
                          '[check] ignore must be a list of check ids, like ["link-text"]')
     if not ignore:
         return
-    from .checks import unknown_id   # checks imports the whole pipeline; only when needed
     for id in ignore:
         if unknown_id(id):
             problems.warn(path, _key_line(text, "ignore"), "config-key", f"[check] {unknown_id(id)}")

@@ -5,6 +5,8 @@ together, like MkDocs' (errors, warnings) with --strict.
 """
 from __future__ import annotations
 
+import difflib
+import fnmatch
 import os
 from dataclasses import dataclass
 
@@ -84,3 +86,39 @@ class Problems(list):
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self if p.level == "warning"]
+
+
+# Every id a problem can carry, for checking `ignore` lists; the README
+# lists each with its level and an example (tests hold both to the code).
+# The build, config and digest emit the ids not found in checks/.
+IDS = ("input", "config-key", "markup", "link-scheme", "relative-link", "event-date",
+       "front-matter-type", "platform-tag", "size",
+       "link-text", "http-link", "link-mailto", "link-broken", "link-space", "link-paren",
+       "link-duplicate", "image-alt", "image-size", "event-past", "date-past",
+       "leftover-liquid", "leftover-todo", "leftover-heading", "leftover-item",
+       "subject-length", "preheader", "front-matter-key",
+       "postal-address", "required-tag", "template-syntax", "digest")
+
+
+def ignore_list(value) -> list[str]:
+    """An `ignore` setting (one id or a list) as a list of patterns."""
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def unknown_id(id: str) -> str:
+    """A message when `id` (or a pattern like link-*) names no check, else ''."""
+    if any(fnmatch.fnmatchcase(known, id) for known in IDS):
+        return ""
+    close = difflib.get_close_matches(id, list(IDS), n=1)
+    return f"unknown check id '{id}'" + (f"; did you mean '{close[0]}'?" if close else "")
+
+
+def summary(problems: Problems, files: int) -> str:
+    """`2 errors, 1 warning, 0 info in 3 files`."""
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}" + ("" if n == 1 or word == "info" else "s")
+    infos = sum(p.level == "info" for p in problems)
+    return (f"{count(len(problems.errors), 'error')}, {count(len(problems.warnings), 'warning')}, "
+            f"{count(infos, 'info')} in {count(files, 'file')}")

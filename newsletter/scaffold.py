@@ -6,8 +6,8 @@ from pathlib import Path
 
 from .config import Config
 from .errors import NewsletterError
-from .issues import display_path, slugify
-from .render import template_env
+from .render.html import template_env
+from .source.issue import display_path, slugify
 
 
 def new_issue(title: str, config: Config, today: dt.date | None = None) -> Path:

@@ -14,9 +14,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime, localtime, make_msgid
 from pathlib import Path
 
-from .build import Email, issue_email
+from .build import issue_email
 from .config import Config
 from .errors import NewsletterError, Problems
+from .render.email import Email
 
 PASSWORD_ENV = "NEWSLETTER_SMTP_PASSWORD"
 USER_ENV = "NEWSLETTER_SMTP_USER"

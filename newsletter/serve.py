@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 from .build import build
 from .config import Config
 from .errors import NewsletterError, Problems
-from .issues import display_path
+from .source.issue import display_path
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title} - preview</title>

@@ -109,7 +109,7 @@ def test_a_failed_build_leaves_previous_outputs_intact(runner, workspace):
 
 def test_a_failed_write_leaves_previous_outputs_intact(workspace, monkeypatch):
     """Atomic at the file level too: a failed write renames nothing, leaves no temp file."""
-    from newsletter import build as build_mod
+    from newsletter import output as build_mod
     out = workspace / "out"
     build_mod.write_atomically(out, {"email.html": "old html", "email.txt": "old text"})
     # Fail while writing, before any rename: nothing may change.

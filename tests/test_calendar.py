@@ -6,10 +6,10 @@ import icalendar
 import pytest
 
 from newsletter.build import build
-from newsletter.calendar import attach_calendar, calendar_links, ics_bytes, ics_url
+from newsletter.content.calendar import attach_calendar, calendar_links, ics_bytes, ics_url
 from newsletter.config import Config, load_config
 from newsletter.errors import Problems
-from newsletter.events import Event
+from newsletter.source.events import Event
 
 from conftest import ROOT
 
@@ -142,7 +142,7 @@ def test_bad_event_date_in_single_issue_warns(workspace, runner, bad):
 def test_when_across_a_clock_change_names_both_zones():
     from zoneinfo import ZoneInfo
 
-    from newsletter.events import format_when
+    from newsletter.source.events import format_when
 
     chicago = ZoneInfo("America/Chicago")
     # Naive times in front matter take the configured zone, each with its own offset.
@@ -172,7 +172,7 @@ def test_text_part_calendar_links_leave_out_the_call_script():
 def test_all_day_start_with_a_timed_end_runs_to_that_day():
     from zoneinfo import ZoneInfo
 
-    from newsletter.events import format_when
+    from newsletter.source.events import format_when
 
     chicago = ZoneInfo("America/Chicago")
     event = Event("Conference", dt.date(2026, 11, 6),

@@ -2,10 +2,10 @@
 import pytest
 
 from newsletter.config import Config
-from newsletter.content import build_content
+from newsletter.content.reader import build_content
 from newsletter.errors import Problems
-from newsletter.issues import read_issue
-from newsletter.markup import text_of, to_html
+from newsletter.source.issue import read_issue
+from newsletter.source.markup import text_of, to_html
 
 SITE = Config(site_url="https://example.org/")
 

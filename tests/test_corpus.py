@@ -7,12 +7,13 @@ import traceback
 from collections import Counter
 from pathlib import Path
 
-from newsletter.build import GMAIL_CLIP, make_email
+from newsletter.checks.output import GMAIL_CLIP
+from newsletter.render.email import make_email
 from newsletter.cli import main
 from newsletter.config import Config
-from newsletter.content import build_content
+from newsletter.content.reader import build_content
 from newsletter.errors import IssueError, Problems
-from newsletter.issues import read_issue
+from newsletter.source.issue import read_issue
 
 from test_plaintext import rule_violations
 

@@ -12,10 +12,10 @@ import pytest
 
 from newsletter.cli import main
 from newsletter.config import load_config
-from newsletter.content import build_content
-from newsletter.digest import make_digest
+from newsletter.content.reader import build_content
+from newsletter.build_digest import make_digest
 from newsletter.errors import Problems
-from newsletter.issues import read_issue
+from newsletter.source.issue import read_issue
 
 FIXTURES = Path(__file__).parent / "fixtures" / "digest"
 WEEK = ["--since", "2026-07-13", "--until", "2026-07-19", "--as-of", "2026-07-15"]
@@ -259,7 +259,8 @@ def test_a_corpus_month(corpus, workspace):
 @pytest.mark.parametrize("platform", ["mailchimp", "buttondown", "listmonk", "sendy",
                                       "mailerlite", "kit", "brevo"])
 def test_every_platform_gets_its_tags(week, runner, platform):
-    from newsletter.platforms import SENTINEL, get_platform
+    from newsletter.content.placeholders import MARKER as SENTINEL
+    from newsletter.render.platforms import get_platform
 
     (week / "digest.toml").write_text('intro = "Hi [[first_name|friend]]."\n')
     result = run(runner, *WEEK, "--platform", platform)
@@ -311,10 +312,10 @@ def test_text_part_has_short_calendar_links_for_the_same_events(week, runner):
 
 
 def test_days_counts_back_from_today_in_the_configured_timezone(week, runner, monkeypatch):
-    import newsletter.digest
+    import newsletter.build_digest
 
     # 03:00 UTC on July 20 is still the evening of July 19 in New York.
-    monkeypatch.setattr(newsletter.digest, "_now",
+    monkeypatch.setattr(newsletter.build_digest, "_now",
                         lambda tz: dt.datetime(2026, 7, 20, 3, 0, tzinfo=dt.timezone.utc)
                         .astimezone(tz))
     result = run(runner, "--days", "7")
@@ -327,7 +328,7 @@ def test_date_range_is_library_logic():
     from click import UsageError
 
     from newsletter.config import Config
-    from newsletter.digest import date_range
+    from newsletter.build_digest import date_range
 
     config = Config(timezone="America/New_York")
     july = dt.date(2026, 7, 19)

@@ -7,11 +7,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsletter.build import make_email
+from newsletter.render.email import make_email
 from newsletter.config import Config
-from newsletter.content import build_content
+from newsletter.content.reader import build_content
 from newsletter.errors import IssueError, Problems
-from newsletter.issues import read_issue
+from newsletter.source.issue import read_issue
 
 CONFIG = Config(org_name="Fuzz Group", site_url="https://example.org/",
                 unsubscribe_url="https://example.org/unsub", timezone="Europe/Berlin")

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.build import make_email
+from newsletter.render.email import make_email
 from newsletter.config import Config
-from newsletter.content import build_content
+from newsletter.content.reader import build_content
 from newsletter.errors import Problems
-from newsletter.issues import read_issue
+from newsletter.source.issue import read_issue
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.md"))

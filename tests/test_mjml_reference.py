@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.build import render_html
+from newsletter.render.email import render_html
 from newsletter.config import load_config
-from newsletter.content import build_content
+from newsletter.content.reader import build_content
 from newsletter.errors import IssueError, Problems
-from newsletter.issues import read_issue
+from newsletter.source.issue import read_issue
 
 from conftest import CORPUS, ROOT, SEED
 

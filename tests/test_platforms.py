@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from newsletter import platforms
+from newsletter.render import platforms
 from newsletter.cli import main
 from newsletter.config import load_config
 

@@ -9,7 +9,8 @@ import pytest
 from premailer import Premailer
 
 from newsletter.cli import main
-from newsletter.render import default_templates, inline_css
+from newsletter.render.html import default_templates
+from newsletter.render.inline import inline_css
 
 from conftest import write_issue
 
@@ -73,7 +74,7 @@ def test_merge_tags_in_href_survive_byte_exact():
 CSSUTILS_SCRIPT = """
 import sys
 from premailer import Premailer
-from newsletter.render import inline_css
+from newsletter.render.inline import inline_css
 page = sys.stdin.read()
 if sys.argv[1] == "raw":
     Premailer(page.replace("@import", "@x"), allow_network=False).transform()
@@ -200,7 +201,7 @@ def test_xml_breakers_inside_mj_text_build(runner, workspace, name):
 @pytest.mark.parametrize("name", ["mailchimp", "buttondown", "listmonk", "sendy",
                                   "mailerlite", "kit", "brevo"])
 def test_merge_tags_come_out_byte_exact_in_both_parts(runner, workspace, name):
-    from newsletter.platforms import PROFILES
+    from newsletter.render.platforms import PROFILES
     platform = PROFILES[name]
     path = write_issue(workspace, "2026-01-05-tags.md",
                        "---\ntitle: Tags\ndate: 2026-01-05\n---\n\nDear [[first_name|friend]], hello.\n")

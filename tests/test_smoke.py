@@ -42,7 +42,7 @@ def test_new_writes_a_buildable_issue(runner, workspace):
 
 
 def test_platform_help_names_every_service(runner):
-    from newsletter.platforms import PROFILES
+    from newsletter.render.platforms import PROFILES
     for command in ("build", "check", "send", "serve", "digest"):
         out = runner.invoke(main, [command, "--help"]).output
         for name in PROFILES:

@@ -37,7 +37,7 @@ from PIL import Image, ImageChops  # noqa: E402
 
 from newsletter.cli import main  # noqa: E402
 from newsletter.config import Config  # noqa: E402
-from newsletter.render import compile_mjml  # noqa: E402
+from newsletter.render.html import compile_mjml  # noqa: E402
 from newsletter.screenshots import chromium, open_page  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "visual"

@@ -1,45 +1,28 @@
-"""Preflight checks: what a reader would notice, found before the paste.
+"""Issue + Content -> problems a reader would notice: link text, link
+addresses, images, the subject and preheader, front matter keys.
 
-Each check is one small function over the parsed issue, its Content and the
-built Email. It reports through `Ctx` with a stable id, a level and the file
-line, so a finding can be silenced by id. Everything is collected before
-anything is reported, and the build's own findings (markup, link-scheme,
-size, ...) are passed through rather than found twice. The checks that read
-the source text line by line (links as typed, dates, leftovers) are in
-checks_text.py.
+Each check is one small function over the parsed issue and its Content. It
+reports through `Ctx` with a stable id, a level and the file line, so a
+finding can be silenced by id. The checks that read the source text line by
+line (links as typed, dates, leftovers) are in text.py.
 """
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from . import build as build_module
-from . import platforms
-from .checks_text import date_past, event_past, good_mailto, leftovers, link_source
-from .config import Config
-from .content import Block, Content, build_content, first_words, flatten
-from .errors import IssueError, Problem, Problems
-from .labels import GENERIC_TEXT, says_nothing
-from .events import EVENT_KEYS, event_field, norm_key
-from .issues import Issue, find_issue_files, read_issue
-from .markup import Element, links, text_of, walk
+from ..content.labels import GENERIC_TEXT, says_nothing
+from ..content.model import Block
+from ..content.placeholders import readable
+from ..content.reader import first_words
+from ..errors import ignore_list, unknown_id
+from ..source.events import EVENT_KEYS, event_field, norm_key
+from ..source.markup import Element, links, text_of, walk
+from .context import Ctx
+from .text import good_mailto
 
 EMAIL_WIDTH = 600
-
-# Every id a problem can carry, for checking `ignore` lists; the README
-# lists each with its level and an example (tests hold both to the code).
-# The build, config and digest emit the ids not found in checks*.py.
-IDS = ("input", "config-key", "markup", "link-scheme", "relative-link", "event-date",
-       "front-matter-type", "platform-tag", "size",
-       "link-text", "http-link", "link-mailto", "link-broken", "link-space", "link-paren",
-       "link-duplicate", "image-alt", "image-size", "event-past", "date-past",
-       "leftover-liquid", "leftover-todo", "leftover-heading", "leftover-item",
-       "subject-length", "preheader", "front-matter-key",
-       "postal-address", "required-tag", "template-syntax", "digest")
 
 KNOWN_KEYS = {"title", "subject", "date", "preheader", "description", "published", "layout",
               "permalink", "categories", "category", "tags", "author", "position", "check",
@@ -50,51 +33,6 @@ FILE_NAME = re.compile(r"^[\w.%-]+\.(jpe?g|png|gif|webp|svg|bmp|tiff?)$|^(img|ds
                        re.I)
 SIZE_IN_NAME = re.compile(r"-(\d{3,5})x\d{3,5}\.\w+$")   # WordPress-style photo-1024x683.jpg
 
-
-
-@dataclass
-class Ctx:
-    issue: Issue
-    content: Content | None
-    email: object | None
-    config: Config
-    found: Problems = field(default_factory=Problems)
-
-    def __post_init__(self):
-        self.body = self.issue.body.split("\n")
-        self.text = _visible_lines(self.body)
-
-    def add(self, level: str, line, id: str, message: str) -> None:
-        self.found.append(Problem(self.issue.display, line, level, id, message))
-
-    def find(self, start: int, *needles: str) -> int:
-        """The first file line from `start` holding one of `needles`, else `start`."""
-        first = max(start - self.issue.body_line, 0)
-        for needle in needles:
-            if not needle:
-                continue
-            for i in range(first, min(first + 80, len(self.body))):
-                if needle in self.body[i]:
-                    return self.issue.body_line + i
-        return start
-
-    def all_blocks(self):
-        """Every block of the content, nested ones included, in reading order."""
-        return flatten(self.content.blocks())
-
-
-def _visible_lines(lines: list[str]) -> list[str]:
-    """Body lines with fenced code and HTML comments blanked; readers see neither."""
-    text = re.sub(r"<!--.*?-->", lambda m: re.sub(r"[^\n]", " ", m.group()),
-                  "\n".join(lines), flags=re.S)
-    out, fenced = [], False
-    for line in text.split("\n"):
-        if line.lstrip().startswith(("```", "~~~")):
-            fenced = not fenced
-            out.append("")
-        else:
-            out.append("" if fenced else line)
-    return out
 
 
 def _places(blocks: list[Block]):
@@ -222,7 +160,7 @@ def subject(ctx: Ctx) -> None:
     elif length > 78:
         ctx.add("warning", line, "subject-length",
                 f"subject is {length} characters; most inboxes cut it off near 78")
-    first = platforms.readable(first_words(ctx.content.blocks())) if ctx.content else ""
+    first = readable(first_words(ctx.content.blocks())) if ctx.content else ""
     key = "preheader" if "preheader" in issue.meta else "description"
     same = lambda a, b: re.sub(r"\W+", " ", a).strip().lower() == re.sub(r"\W+", " ", b).strip().lower()
     if not issue.preheader:
@@ -267,90 +205,6 @@ def front_matter(ctx: Ctx) -> None:
     if check is not None and not (isinstance(check, dict) and set(check) <= {"ignore"}):
         ctx.add("warning", issue.line_of("check"), "front-matter-type",
                 "check should look like: check: {ignore: [link-text]}")
-    for id in _ignore_list(check.get("ignore") if isinstance(check, dict) else None):
+    for id in ignore_list(check.get("ignore") if isinstance(check, dict) else None):
         if unknown_id(id):
             ctx.add("warning", issue.line_of("check"), "front-matter-key", unknown_id(id))
-
-
-def unknown_id(id: str) -> str:
-    """A message when `id` (or a pattern like link-*) names no check, else ''."""
-    if any(fnmatch.fnmatchcase(known, id) for known in IDS):
-        return ""
-    close = difflib.get_close_matches(id, list(IDS), n=1)
-    return f"unknown check id '{id}'" + (f"; did you mean '{close[0]}'?" if close else "")
-
-
-# Checks that need only the issue run even when the body can't be built.
-ISSUE_CHECKS = [front_matter, subject, leftovers]
-# The platform's required tags (required-tag) and sizes are checked by
-# build.make_email, which every check run calls, so they are not repeated here.
-CONTENT_CHECKS = [link_text, link_addresses, link_source, images, event_past, date_past]
-
-
-# -- running -------------------------------------------------------------------
-
-def _ignore_list(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
-def run_checks(issue: Issue, content: Content | None, email, config: Config,
-               found: Problems | None = None) -> Problems:
-    """The build's findings plus every check's, less silenced ones, by line."""
-    found = found if found is not None else (content.problems if content else Problems())
-    ctx = Ctx(issue, content, email, config, Problems(found))
-    for run in ISSUE_CHECKS + (CONTENT_CHECKS if content is not None else []):
-        run(ctx)
-    own = issue.meta.get("check")
-    everywhere = _ignore_list(config.check.get("ignore"))
-    # An issue's own list silences only findings in that issue, not in
-    # newsletter.toml or a template; newsletter.toml's list silences any.
-    here = everywhere + _ignore_list(own.get("ignore") if isinstance(own, dict) else None)
-    out, seen = Problems(), set()
-    for problem in sorted(ctx.found, key=lambda p: (p.path != issue.display, p.line or 0)):
-        ignored = here if problem.path == issue.display else everywhere
-        silenced = problem.level != "error" and \
-            any(fnmatch.fnmatchcase(problem.id, pattern) for pattern in ignored)
-        if problem not in seen and not silenced:
-            seen.add(problem)
-            out.append(problem)
-    return out
-
-
-def check_file(path: Path, config: Config, allow_missing_unsubscribe: bool = False) -> Problems:
-    """Every problem in one issue file; a file that can't be read is one error."""
-    found = Problems()
-    try:
-        issue = read_issue(path)
-    except IssueError as exc:
-        found.error(exc.path, exc.line, "input", exc.detail)
-        return found
-    content = email = None
-    try:
-        content = build_content(issue, config, found)
-        email = build_module.make_email(content, config, found, allow_missing_unsubscribe)
-    except IssueError as exc:
-        found.error(exc.path, exc.line, "input", exc.detail)
-    return run_checks(issue, content, email, config, found)
-
-
-def check_paths(paths: list[Path], config: Config,
-                allow_missing_unsubscribe: bool = False) -> tuple[Problems, int]:
-    files = find_issue_files(paths or [config.issues_path])
-    problems, seen = Problems(), set()
-    for path in files:
-        # Findings about newsletter.toml or a template recur for every file; say them once.
-        for problem in check_file(path, config, allow_missing_unsubscribe):
-            if problem not in seen:
-                seen.add(problem)
-                problems.append(problem)
-    return problems, len(files)
-
-
-def summary(problems: Problems, files: int) -> str:
-    def count(n: int, word: str) -> str:
-        return f"{n} {word}" + ("" if n == 1 or word == "info" else "s")
-    infos = sum(p.level == "info" for p in problems)
-    return (f"{count(len(problems.errors), 'error')}, {count(len(problems.warnings), 'warning')}, "
-            f"{count(infos, 'info')} in {count(files, 'file')}")

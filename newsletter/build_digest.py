@@ -1,7 +1,7 @@
 """Many dated issue files -> one digest email, written like `build` does.
 
-`digest_items` chooses and de-duplicates the entries, `digest_layout` lays
-them out as one Content; this module reads the digest's own settings, keeps
+`digest/items.py` chooses and de-duplicates the entries, `digest/layout.py`
+lays them out as one Content; this module reads the digest's own settings, keeps
 the email under the size budget and writes the files.
 """
 from __future__ import annotations
@@ -9,15 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .build import Email, make_email, write_email
-from .calendar import ics_bytes, ics_link_target
+from .checks.output import check_email
 from .config import Config, parse_toml
-from .digest_items import SECTIONS, Digest, Entry, Settings, dedupe, order, select
-from .content import Block
-from .digest_layout import assemble, read_intro
-from .links import apply_utm
+from .content.calendar import ics_bytes, ics_link_target
+from .content.links import apply_utm
+from .content.model import Block
+from .digest.items import SECTIONS, Digest, Entry, Settings, dedupe, order, select
+from .digest.layout import assemble, read_intro
 from .errors import IssueError, NewsletterError, Problems, UsageError
-from .issues import display_path, parse_front_matter, read_text, split_front_matter
+from .output import write_email
+from .render import platforms
+from .render.email import Email, make_email
+from .source.issue import display_path, parse_front_matter, read_text, split_front_matter
 
 
 def load_settings(config: Config, problems: Problems) -> Settings:
@@ -132,7 +135,12 @@ def make_digest(paths: list[Path], config: Config, since: dt.date, until: dt.dat
             why.append(f"{digest.drafts_skipped} draft(s) skipped (--include-unpublished)")
         raise NewsletterError(f"nothing to put in a digest for {since} to {until} in "
                               + ", ".join(map(display_path, paths)) + ": " + "; ".join(why))
-    intro = read_intro(settings, config, problems)
+    intro_content = read_intro(settings, config, problems)
+    intro = intro_content.blocks() if intro_content else []
+    # Placeholders the service can't fill stop the digest, as they stop a build.
+    found = [f for e in entries for f in e.content.found]
+    platforms.check_found(found + (intro_content.found if intro_content else []),
+                          platforms.get_platform(config.platform), config, problems)
     keep = fit(digest, entries, settings, intro, config)
     kept, digest.moved = entries[:keep], entries[keep:]
     digest.entries = kept
@@ -142,6 +150,7 @@ def make_digest(paths: list[Path], config: Config, since: dt.date, until: dt.dat
     apply_utm(content, config, digest.name)
     apply_utm(text_content, config, digest.name)
     email = make_email(content, config, problems, text_content=text_content)
+    check_email(content, email, config, problems)
     events = [(e.event, e.issue.stem, e.issue.date, ics_link_target(e.event))
               for e in kept if e.event is not None]
     if events:

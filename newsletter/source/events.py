@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from .errors import Problems
-from .issues import Issue, as_moment, parse_date
+from ..errors import Problems
+from .issue import Issue, as_moment, parse_date
 
 EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 DOMAIN = re.compile(r"^(www\.)?[\w-]+(\.[\w-]+)*\.[a-z]{2,}(/\S*)?$", re.I)

@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from . import platforms
-from .markup import Element, Node, text_of
+
+from ..source.markup import Element, Node, text_of
+from .placeholders import readable
 
 GENERIC_TEXT = {"here", "click here", "this link", "link", "this", "read more", "more",
                 "click", "learn more", "click this link", "go", "link here", "website",
@@ -50,11 +51,11 @@ def choose_button(nodes: list[Node], found: list[Element]) -> Button:
         return Button(href, f"Call {text or href[len('tel:'):]}")
     # "RSVP here", "Click here to donate": the words around "here" are the action.
     short = re.sub(r"^(please\s+)?click\s+(here\s+)?(to\s+)?|\s+here$", "", text, flags=re.I)
-    if len(platforms.readable(short)) > 50:
+    if len(readable(short)) > 50:
         # A long title: its first clause ("Candidate Forum - all candidates").
         short = re.split(r"\s[-\u2013\u2014|]\s|[:;,.!?]\s", short)[0]
     # A placeholder is a long sentinel here; measure what readers will see.
-    if short and not is_generic(short) and len(platforms.readable(short)) <= 50:
+    if short and not is_generic(short) and len(readable(short)) <= 50:
         return Button(href, short[0].upper() + short[1:])
     return Button(href, describe(text_of(nodes), text, href))
 

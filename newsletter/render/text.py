@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 import textwrap
 
+from ..config import Config
+from ..content.model import Block, Content, Item
+from ..content.placeholders import MARKER, Placeholder, mark, readable
+from ..source.events import format_when
+from ..source.markup import Element, Node, links, text_of
 from . import platforms
-from .config import Config
-from .content import Block, Content, Item
-from .events import format_when
-from .markup import Element, Node, links, text_of
-from .render import format_date
+from .html import format_date
 
 WIDTH = 72
 
@@ -85,10 +86,10 @@ def _stand_ins(text: str) -> tuple[str, dict[str, str]]:
 
     def swap(match: re.Match) -> str:
         if match.group(0) not in swaps:
-            seen = len(platforms.readable(match.group(0))) or 1
+            seen = len(readable(match.group(0))) or 1
             swaps[match.group(0)] = chr(0xE000 + len(swaps)) * seen
         return swaps[match.group(0)]
-    return platforms.SENTINEL.sub(swap, text), swaps
+    return MARKER.sub(swap, text), swaps
 
 
 def wrap(text: str, indent: str = "", first: str | None = None, width: int = WIDTH) -> list[str]:
@@ -255,8 +256,8 @@ def render_text(content: Content, config: Config, event_calendar: list | None = 
     w.lines.append(config.org_name)
     if config.postal_address:
         w.lines.extend(wrap(config.postal_address))
-    w.lines.append("Unsubscribe: [[unsubscribe_url]]")
+    w.lines.append("Unsubscribe: " + mark(Placeholder("unsubscribe_url")))
     if platforms.can_view_online(config):
-        w.lines.append("View in your browser: [[view_online_url]]")
+        w.lines.append("View in your browser: " + mark(Placeholder("view_online_url")))
     text = "\n".join(line.rstrip() for line in w.lines).strip("\n") + "\n"
     return re.sub(r"\n{3,}", "\n\n", text)

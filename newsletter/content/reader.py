@@ -8,18 +8,18 @@ action cards, or compact link lists when there are too many for one email.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from markdown_it import MarkdownIt
 
-from . import platforms
-from .config import Config
-from .errors import Problems
-from .events import DOMAIN, EMAIL, Event, event_field, read_event
-from .issues import Issue
-from .labels import Button, choose_button
-from .markup import Element, Node, links, sanitize, text_of
+from ..config import Config
+from ..errors import Problems
+from ..source.events import DOMAIN, EMAIL, event_field, read_event
+from ..source.issue import Issue
+from ..source.markup import Element, Node, links, sanitize, text_of
+from .labels import choose_button
+from .model import Block, Content, Item, Section
+from .placeholders import MARKER, Marker, preview
 
 # Kramdown inline attribute lists, including the broken forms people type:
 # {:target="_blank"}, {: .class}, {:target="_blank}, {:target=_blank}
@@ -30,87 +30,6 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 BROKEN_LINK = re.compile(r"(\]\(\s*<?[^()\s<>]*)\n[ \t]*([^()\s<>]*>?\))")
 MAX_CARDS = 24            # beyond this an email gets long and heavy; lists go compact
 MAX_CARDS_PER_LIST = 12
-
-
-@dataclass
-class Item:
-    paras: list[list[Node]]
-    line: int
-    kind: str = "plain"          # action | link | plain
-    button: Button | None = None
-
-    @property
-    def nodes(self) -> list[Node]:
-        out: list[Node] = []
-        for i, para in enumerate(self.paras):
-            if i:
-                out.append(Element("br"))
-            out.extend(para)
-        return out
-
-    @property
-    def host(self) -> str:
-        """The site the item links to, shown under link cards."""
-        found = links(self.nodes)
-        href = self.button.href if self.button else (found[0].attrs["href"] if found else "")
-        return re.sub(r"^www\.", "", urlsplit(href).netloc)
-
-
-@dataclass
-class Block:
-    kind: str                    # paragraph heading images html list rule quote code table
-    line: int
-    nodes: list[Node] = field(default_factory=list)
-    level: int = 0
-    items: list[Item] = field(default_factory=list)
-    style: str = "list"          # for lists: cards | links | compact | list
-    ordered: bool = False
-    text: str = ""
-    children: list["Block"] = field(default_factory=list)
-    rows: list[list[list[Node]]] = field(default_factory=list)
-
-
-@dataclass
-class Section:
-    heading: Block | None
-    blocks: list[Block]
-
-
-@dataclass
-class Content:
-    source: str
-    title: str
-    subject: str
-    preheader: str
-    date: object
-    sections: list[Section]
-    event: Event | None = None
-    problems: Problems = field(default_factory=Problems)
-
-    def blocks(self) -> list[Block]:
-        """The top-level blocks in reading order, section headings included."""
-        return [b for s in self.sections for b in ([s.heading] if s.heading else []) + s.blocks]
-
-    def all_links(self) -> list[str]:
-        """Every href in the content, in order, for 'nothing was lost' checks."""
-        return [a.attrs["href"] for block in flatten(self.blocks())
-                for nodes in block_nodes(block) for a in links(nodes)]
-
-
-def flatten(blocks: list[Block]):
-    """Each block, then the blocks nested in it (a quote's), in reading order."""
-    for block in blocks:
-        yield block
-        yield from flatten(block.children)
-
-
-def block_nodes(block: Block):
-    """Each run of inline nodes a block holds itself: its text, items and cells."""
-    yield block.nodes
-    for item in block.items:
-        yield item.nodes
-    for row in block.rows:
-        yield from row
 
 
 def make_markdown() -> MarkdownIt:
@@ -172,7 +91,7 @@ class _Reader:
                 # `[text]()`: resolving "" would link to the site's home page.
                 report("link-scheme", "link with an empty address dropped; its text is kept", "](")
                 return None
-            if platforms.SENTINEL.fullmatch(url):
+            if MARKER.fullmatch(url):
                 return url
             if " " in url:
                 url = url.replace(" ", "%20")
@@ -340,7 +259,11 @@ class _Reader:
 def build_content(issue: Issue, config: Config, problems: Problems | None = None) -> Content:
     problems = problems if problems is not None else Problems()
 
-    body = platforms.protect_issue(prepare(issue.body), issue, config, problems)
+    marker = Marker(issue.display, problems)
+    body = prepare(issue.body)
+    body = marker.placeholders(body, lambda at: issue.body_line + body.count("\n", 0, at))
+    body = "\n".join(marker.literals(line, issue.body_line + i)
+                     for i, line in enumerate(body.split("\n")))
     reader = _Reader(issue, config, body.split("\n"), problems)
     blocks, _ = reader.blocks(MD.parse(body), 0, None)
 
@@ -360,18 +283,40 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
         # The same rules as body links: javascript: is dropped, /rsvp resolved.
         line = issue.line_of(event_field(issue, "rsvp")[0])
         event.rsvp = reader.fixer(None, line)(event.rsvp, "a") or ""
-    meta = platforms.protect_meta(issue, config, problems)
+    meta = mark_meta(issue, marker)
     preheader = meta["preheader"] or first_words(blocks)
     return Content(source=issue.display, title=meta["title"], subject=meta["subject"],
                    preheader=preheader, date=issue.date, sections=sections, event=event,
-                   problems=problems)
+                   problems=problems, found=marker.found)
+
+
+# Front matter that ends up in the email: the subject (in <title> and in the
+# service's subject field), the title (the heading) and the preview line.
+META_FIELDS = {"title": ("title",), "subject": ("subject", "title"),
+               "preheader": ("preheader", "description")}
+
+
+def mark_meta(issue: Issue, marker: Marker) -> dict[str, str | None]:
+    """Title, subject and preheader with markers, checked like the body."""
+    out: dict[str, str | None] = {}
+    done: dict[tuple, str] = {}   # a subject taken from the title is checked once
+    for name, keys in META_FIELDS.items():
+        value = getattr(issue, name)
+        key = next((k for k in keys if k in issue.meta), None)
+        if not value or key is None:
+            out[name] = value
+            continue
+        if (key, value) not in done:
+            done[key, value] = marker.both(value, issue.line_of(key))
+        out[name] = done[key, value]
+    return out
 
 
 def first_words(blocks: list[Block], limit: int = 140) -> str:
     for block in blocks:
         nodes = block.nodes or (block.items[0].nodes if block.items else [])
         text = " ".join(text_of(nodes).split())
-        text = " ".join(platforms.preview(text).split())
+        text = " ".join(preview(text).split())
         if len(text) > 3:
             if len(text) <= limit:
                 return text

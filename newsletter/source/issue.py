@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import IssueError, NewsletterError, display_path
+from ..errors import IssueError, NewsletterError, display_path
 
 SUFFIXES = (".md", ".markdown")
 # Invisible characters that editors and web forms leave behind; they break

@@ -3,24 +3,21 @@ links as written (split, spaced, mistyped mailto:), dates (an event already
 over, stale dates in the text) and leftovers (template tags, TODO, empty
 headings and items).
 
-Split from checks.py, which holds `Ctx` and runs every check; these only use
-the `Ctx` they are given (its issue, visible body lines, `add`, `all_blocks`).
+In: the `Ctx` they are given (its issue, visible body lines, `add`,
+`all_blocks`). Out: findings added to it.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from . import platforms
-from .content import Item
-from .events import event_field
-from .issues import as_moment
-from .markup import Element, text_of, walk
-
-if TYPE_CHECKING:
-    from .checks import Ctx
+from ..content.model import Item
+from ..render import platforms
+from ..source.events import event_field
+from ..source.issue import as_moment
+from ..source.markup import Element, text_of, walk
+from .context import Ctx
 
 BROKEN_LINK = re.compile(r"\]\(\s*<?(?:https?://|www\.)[^()\s<>]*\n[ \t]*[^()\s<>]+>?\)"
                          r"|href\s*=\s*\"[^\"\n>]*\n[^\"\n>]*\"")

@@ -1,31 +1,30 @@
-"""Content -> MJML -> HTML.
+"""Content -> MJML -> HTML (CSS not yet inlined; render/inline.py does that).
 
-Jinja2 writes MJML from the theme (user templates first), mjml-python
-compiles it, premailer inlines the CSS. premailer has habits that break
-email, each neutralised in `inline_css` and tested.
+Jinja2 writes MJML from the theme (user templates first; placeholders in a
+template become markers as it is loaded), and mjml-python compiles it.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
+from ..config import Config
+from ..content.calendar import calendar_links
+from ..content.model import Content
+from ..content.placeholders import mark_template
+from ..errors import IssueError
+from ..source.events import format_when
+from ..source.markup import to_html
 from . import platforms
-from .calendar import calendar_links
-from .config import Config
-from .content import Content
-from .errors import IssueError
-from .events import format_when
-from .markup import to_html
 
-PACKAGE_TEMPLATES = Path(__file__).parent / "templates"       # inside the wheel
-SOURCE_TEMPLATES = Path(__file__).parent.parent / "templates"  # in a checkout
+PACKAGE = Path(__file__).parent.parent
+PACKAGE_TEMPLATES = PACKAGE / "templates"            # inside the wheel
+SOURCE_TEMPLATES = PACKAGE.parent / "templates"      # in a checkout
 
 
 def default_templates() -> Path:
@@ -43,13 +42,31 @@ def template_env(config: Config) -> jinja2.Environment:
     return _environment(str(user), snapshot)
 
 
+class MarkingLoader(jinja2.BaseLoader):
+    """Loads a template with its `[[name]]` placeholders already markers.
+
+    Marking the template's source, not the rendered MJML, is what keeps text
+    from an issue from ever being read as a placeholder of ours.
+    """
+
+    def __init__(self, inner: jinja2.BaseLoader):
+        self.inner = inner
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        return mark_template(source), filename, uptodate
+
+    def list_templates(self):
+        return self.inner.list_templates()
+
+
 @functools.lru_cache(maxsize=16)
 def _environment(user_templates: str, snapshot: tuple) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([
+        loader=MarkingLoader(jinja2.ChoiceLoader([
             jinja2.FileSystemLoader(user_templates),
             jinja2.FileSystemLoader(str(default_templates())),
-        ]),
+        ])),
         autoescape=jinja2.select_autoescape(("html", "htm", "xml", "mjml")),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -135,7 +152,7 @@ def render_mjml(content: Content, config: Config, template: str = "email.mjml") 
         raise IssueError(exc.filename or exc.name or template, exc.lineno, f"template error: {exc.message}") from None
     except jinja2.TemplateError as exc:
         raise IssueError(template, None, f"template error: {exc}") from None
-    return platforms.protect(mjml)
+    return mjml
 
 
 def compile_mjml(mjml: str, config: Config) -> str:
@@ -146,67 +163,3 @@ def compile_mjml(mjml: str, config: Config) -> str:
         return mjml2html(mjml, disable_comments=True, fonts=config.fonts or {})
     except Exception as exc:   # mjml-python raises a bare exception type
         raise IssueError("email.mjml", None, f"MJML could not be compiled: {exc}") from None
-
-
-_IMPORT = re.compile(r"@import\s[^;]+;")
-# lxml, which premailer serialises with, percent-encodes spaces, braces and
-# non-ASCII in href/src even with disable_link_rewrites: `{{ x }}` becomes
-# `{{%20x%20}}`, breaking merge tags a user's template writes directly.
-_URL_ATTR = re.compile(r"""\b(href|src)=(["'])(.*?)\2""", re.S | re.I)
-_STYLE = re.compile(r"<style\b([^>]*)>(.*?)</style>", re.S | re.I)
-INLINE_MARK = "nl-inline"
-
-
-def _ignore_unmarked(match: re.Match) -> str:
-    # MJML's own reset rules (`table, td {...}`) would be copied onto every
-    # table cell, adding tens of KB; only the theme's marked rules are inlined.
-    attrs, css = match.groups()
-    if INLINE_MARK in css or "data-premailer" in attrs:
-        return match.group(0)
-    return f'<style{attrs} data-premailer="ignore">{css}</style>'
-
-
-
-def inline_css(html: str) -> str:
-    """premailer, with its measured bad habits neutralised."""
-    import cssutils
-    from premailer import Premailer
-
-    # premailer fetches @import stylesheets even with allow_network=False;
-    # hide them from it and put them back afterwards.
-    imports: list[str] = []
-
-    def stash(match: re.Match) -> str:
-        imports.append(match.group(0))
-        return f"/*nl-import-{len(imports) - 1}*/"
-    html = _IMPORT.sub(stash, html)
-    urls: list[str] = []
-
-    def stash_url(match: re.Match) -> str:
-        urls.append(match.group(3))
-        return f'{match.group(1)}="nl-url-{len(urls) - 1}"'
-    html = _URL_ATTR.sub(stash_url, html)
-    html = _STYLE.sub(_ignore_unmarked, html)
-    has_doctype = html.lstrip().lower().startswith("<!doctype")
-
-    cssutils.log.setLevel(logging.CRITICAL)   # dozens of warnings about mso- properties
-    result = Premailer(
-        html,
-        base_url=None,
-        disable_link_rewrites=True,     # it mangles merge tags in href
-        strip_important=False,          # MJML's @media rules need !important
-        keep_style_tags=True,
-        remove_classes=False,
-        allow_network=False,
-        disable_validation=True,
-        cssutils_logging_level=logging.CRITICAL,
-        exclude_pseudoclasses=True,
-    ).transform()
-    for i, rule in enumerate(imports):
-        result = result.replace(f"/*nl-import-{i}*/", rule)
-    for i, url in enumerate(urls):
-        result = result.replace(f'="nl-url-{i}"', '="' + url.replace('"', "&quot;") + '"', 1)
-    result = result.replace(' data-premailer="ignore"', "")
-    if has_doctype and not result.lstrip().lower().startswith("<!doctype"):
-        result = "<!doctype html>\n" + result   # premailer drops it: quirks mode
-    return result

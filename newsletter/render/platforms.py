@@ -1,19 +1,10 @@
-"""Neutral placeholders -> each mailing service's merge tags.
+"""Markers -> each mailing service's merge tags, and what each service needs.
 
-Writers put `[[first_name|friend]]`, `[[unsubscribe_url]]` or
-`[[view_online_url]]` in issues and templates. Double square brackets mean
-nothing to Markdown, Jinja or any of the services, so they cannot collide.
-
-Between reading and the final output a placeholder travels as a sentinel
-made only of letters and digits (`PHQ<hex>QHP`). Markdown, Jinja
-autoescaping, mjml-python, premailer's URL handling and line wrapping all
-leave such a word alone, so the service's tag comes out byte-exact however
-many quotes, braces or spaces it contains.
-
-Text in an issue that looks like a service's own template syntax
-(`{{ x }}`, `{% x %}`, `*|X|*`, `{$x}`) travels the same way, as a
-"literal" sentinel, and comes out escaped for services that document an
-escape, or as it was with a warning for those that don't.
+In: text in which content/placeholders.py made every placeholder and every
+piece of template-like text a marker. Out: the same text with the service's
+tag (or its escape of the literal text) written in place of each marker, and
+the list of placeholders the service has no tag for. The service's profiles
+(tags, fallbacks, required tags, template syntax) are here and nowhere else.
 """
 from __future__ import annotations
 
@@ -22,18 +13,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import IssueError, NewsletterError
+from ..content.placeholders import MARKER, Found, Literal, Placeholder, value_of
+from ..errors import IssueError, NewsletterError
 
-PLACEHOLDER = re.compile(r"\[\[\s*([a-z_]+)\s*(?:\|\s*([^\]|]*?)\s*)?\]\]")
-SENTINEL = re.compile(r"PHQ([0-9a-f]+)QHP")
-NAMES = ("unsubscribe_url", "view_online_url", "first_name")
-LITERAL_NAME = "literal"
-# Template syntax of the services; a whole `{{ ... }}` on one line first,
-# then unclosed openers, which would break the service's template parser.
-# Mailchimp's tags are upper case; that keeps `*a*|*b*` in a table row out.
-LITERAL = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{\{|\{%|\*\|[A-Z][A-Z0-9_:]*\|\*|\{\$[A-Za-z_][^{}\n]*\}")
-# Fallback text is written inside each service's quoting; these would end it.
-UNSAFE_FALLBACK = re.compile(r"[\"'{}\[\]*|%$\\`<>&]")
 
 
 @dataclass(frozen=True)
@@ -125,52 +107,6 @@ def get_platform(name: str) -> Platform:
                               + ", ".join(sorted(PROFILES))) from None
 
 
-def _encode(name: str, fallback: str | None) -> str:
-    raw = name if fallback is None else f"{name}|{fallback}"
-    return f"PHQ{raw.encode().hex()}QHP"
-
-
-def protect(text: str, on_unknown=None, on_found=None) -> str:
-    """Replace `[[name|fallback]]` with sentinels. Unknown names stay as text."""
-    def swap(match: re.Match) -> str:
-        name, fallback = match.group(1), match.group(2)
-        if name not in NAMES:
-            if on_unknown:
-                on_unknown(match)
-            return match.group(0)
-        if on_found:
-            on_found(match, name, fallback)
-        return _encode(name, fallback)
-    return PLACEHOLDER.sub(swap, text)
-
-
-def guard_literals(text: str, on_found=None) -> str:
-    """Replace text that looks like a service's template syntax with sentinels."""
-    def swap(match: re.Match) -> str:
-        if on_found:
-            on_found(match)
-        return _encode(LITERAL_NAME, match.group(0))
-    return LITERAL.sub(swap, text)
-
-
-def decode(sentinel_hex: str) -> tuple[str, str | None]:
-    name, _, fallback = bytes.fromhex(sentinel_hex).decode().partition("|")
-    return name, (fallback if _ else None)
-
-
-def readable(text: str) -> str:
-    """`text` with each sentinel as a reader might see it, for measuring lengths."""
-    def swap(match: re.Match) -> str:
-        name, fallback = decode(match.group(1))
-        return fallback if fallback is not None else name
-    return SENTINEL.sub(swap, text)
-
-
-def preview(text: str) -> str:
-    """Text for the inbox preview: a first name stays a placeholder, links go."""
-    return SENTINEL.sub(lambda m: m.group(0) if decode(m.group(1))[0] == "first_name" else "", text)
-
-
 def tag_for(platform: Platform, name: str, fallback: str | None, config) -> str | None:
     """The service's tag for one placeholder, or None when it has none."""
     if name == "first_name":
@@ -200,14 +136,15 @@ def evaluated(platform: Platform, text: str) -> bool:
 
 
 def finalize(text: str, platform: Platform, config, html_part: bool = False) -> tuple[str, list[str]]:
-    """Write the service's tags in place of sentinels; return the names it lacks."""
+    """Write the service's tags in place of markers; return the names it lacks."""
     missing: list[str] = []
 
     def swap(match: re.Match) -> str:
-        name, fallback = decode(match.group(1))
-        if name == LITERAL_NAME:
-            out = literal_for(platform, fallback or "")
+        value = value_of(match.group(1))
+        if isinstance(value, Literal):
+            out = literal_for(platform, value.text)
             return html.escape(out, quote=True) if html_part else out
+        name, fallback = value.name, value.fallback
         tag = tag_for(platform, name, fallback, config)
         if tag is None:
             if name not in missing:
@@ -217,7 +154,32 @@ def finalize(text: str, platform: Platform, config, html_part: bool = False) -> 
         if html_part and platform.tags.get(name) is None:
             return html.escape(tag, quote=True)   # a configured URL is data, not a tag
         return tag
-    return SENTINEL.sub(swap, text), missing
+    return MARKER.sub(swap, text), missing
+
+
+def check_found(found: list[Found], platform: Platform, config, problems) -> None:
+    """Placeholders the service can't fill and text it would evaluate, by line."""
+    for item in found:
+        value = item.value
+        if isinstance(value, Placeholder):
+            if tag_for(platform, value.name, value.fallback, config) is not None:
+                continue
+            if platform.strict:
+                raise IssueError(item.path, item.line, f"{platform.name} has no tag for "
+                                 f"{item.source}; set {value.name} in newsletter.toml or remove it")
+            if value.name != "first_name" or value.fallback is None:
+                problems.warn(item.path, item.line, "platform-tag",
+                              f"platform '{platform.name}' has no tag for {item.source}; "
+                              f"set {value.name} in newsletter.toml or choose a platform")
+            continue
+        if not evaluated(platform, value.text):
+            continue
+        if literal_for(platform, value.text) != value.text:
+            note = f"escaped with {platform.escape[0]}...{platform.escape[1]}"
+        else:
+            note = "it documents no escape; reword it or the service will try to fill it in"
+        problems.warn(item.path, item.line, "template-syntax",
+                      f"{value.text!r} looks like {platform.name}'s template syntax; {note}")
 
 
 def missing_required(platform: Platform, parts: dict[str, str]) -> list[tuple[str, str]]:
@@ -248,80 +210,6 @@ def locate_in_templates(name: str, folders: list[Path]) -> tuple[str, int | None
             if found:
                 return str(path), text.count("\n", 0, found.start()) + 1
     return "templates", None
-
-
-def protect_issue(body: str, issue, config, problems) -> str:
-    """Sentinels for an issue body's placeholders and template-like text.
-
-    Errors and warnings carry the issue file and line.
-    """
-    return _protect_text(body, issue, config, problems,
-                         lambda match: issue.body_line + body.count("\n", 0, match.start()))
-
-
-# Front matter that ends up in the email: the subject (in <title> and in the
-# service's subject field), the title (the heading) and the preview line.
-META_FIELDS = {"title": ("title",), "subject": ("subject", "title"),
-               "preheader": ("preheader", "description")}
-
-
-def protect_meta(issue, config, problems) -> dict[str, str | None]:
-    """Title, subject and preheader with sentinels, checked like the body.
-
-    Without this a placeholder there would only be swapped late, unchecked:
-    an unknown name or a quote in a fallback would reach the service, and a
-    fallback with a space could be wrapped onto two lines in the text part.
-    """
-    out: dict[str, str | None] = {}
-    done: dict[tuple, str] = {}   # a subject taken from the title is checked once
-    for name, keys in META_FIELDS.items():
-        value = getattr(issue, name)
-        key = next((k for k in keys if k in issue.meta), None)
-        if not value or key is None:
-            out[name] = value
-            continue
-        line = issue.line_of(key)
-        if (key, value) not in done:
-            done[key, value] = _protect_text(value, issue, config, problems,
-                                             lambda match, line=line: line)
-        out[name] = done[key, value]
-    return out
-
-
-def _protect_text(text: str, issue, config, problems, line) -> str:
-    platform = get_platform(config.platform)
-
-    def unknown(match: re.Match) -> None:
-        raise IssueError(issue.display, line(match), f"unknown placeholder {match.group(0)}; "
-                         "use one of: " + ", ".join(f"[[{n}]]" for n in NAMES))
-
-    def found(match: re.Match, name: str, fallback: str | None) -> None:
-        if fallback and UNSAFE_FALLBACK.search(fallback):
-            raise IssueError(issue.display, line(match), f"the fallback in {match.group(0)} "
-                             "can't contain quotes, brackets, braces or * | % $ \\ ` < > &")
-        if tag_for(platform, name, fallback, config) is not None:
-            return
-        if platform.strict:
-            raise IssueError(issue.display, line(match), f"{platform.name} has no tag for "
-                             f"{match.group(0)}; set {name} in newsletter.toml or remove it")
-        if name != "first_name" or fallback is None:
-            problems.warn(issue.display, line(match), "platform-tag",
-                          f"platform '{platform.name}' has no tag for {match.group(0)}; "
-                          f"set {name} in newsletter.toml or choose a platform")
-
-    def literal(match: re.Match) -> None:
-        text = match.group(0)
-        if not evaluated(platform, text):
-            return
-        if literal_for(platform, text) != text:
-            note = f"escaped with {platform.escape[0]}...{platform.escape[1]}"
-        else:
-            note = "it documents no escape; reword it or the service will try to fill it in"
-        problems.warn(issue.display, line(match), "template-syntax",
-                      f"{text!r} looks like {platform.name}'s template syntax; {note}")
-
-    text = protect(text, on_unknown=unknown, on_found=found)
-    return guard_literals(text, on_found=literal)
 
 
 def can_view_online(config) -> bool:

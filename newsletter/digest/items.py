@@ -12,13 +12,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .calendar import check_event
-from .config import Config
-from .content import Block, Content, block_nodes, build_content
-from .errors import IssueError, NewsletterError, Problems
-from .events import Event, is_featured, read_event
-from .issues import Issue, as_moment, date_from_name, display_path, find_issue_files, read_issue
-from .markup import Element, Node, links, text_of
+from ..config import Config
+from ..content.calendar import check_event
+from ..content.model import Block, Content, block_nodes
+from ..content.reader import build_content
+from ..errors import IssueError, NewsletterError, Problems
+from ..source.events import Event, is_featured, read_event
+from ..source.issue import (Issue, as_moment, date_from_name, display_path, find_issue_files,
+                            read_issue)
+from ..source.markup import Element, Node, links, text_of
 
 SECTIONS = ("featured", "events", "actions")
 HEADINGS = {"featured": "Featured", "events": "Upcoming events", "actions": "Actions"}

@@ -10,14 +10,16 @@ import copy
 import datetime as dt
 from pathlib import Path
 
-from .calendar import calendar_links, ics_url
-from .config import Config
-from .content import Block, Button, Content, Item, Section, build_content
-from .digest_items import HEADINGS, MORE_TITLES, SECTIONS, Digest, Entry, Settings, day_of
-from .errors import Problems
-from .events import Event, format_when
-from .issues import Issue
-from .markup import Element, Node
+from ..config import Config
+from ..content.calendar import calendar_links, ics_url
+from ..content.labels import Button
+from ..content.model import Block, Content, Item, Section
+from ..content.reader import build_content
+from ..errors import Problems
+from ..source.events import Event, format_when
+from ..source.issue import Issue
+from ..source.markup import Element, Node
+from .items import HEADINGS, MORE_TITLES, SECTIONS, Digest, Entry, Settings, day_of
 
 
 def _strong(text: str) -> Element:
@@ -149,12 +151,11 @@ def more_section(moved: list[Entry], config: Config) -> Section:
                    blocks)
 
 
-def read_intro(settings: Settings, config: Config, problems: Problems) -> list[Block]:
+def read_intro(settings: Settings, config: Config, problems: Problems) -> Content | None:
     if not settings.intro.strip():
-        return []
+        return None
     issue = Issue(path=Path(settings.source), title="intro", date=dt.date.today(), meta={},
                   lines={}, body=settings.intro, body_line=settings.intro_line)
-    content = build_content(issue, config, problems)
-    return content.blocks()
+    return build_content(issue, config, problems)
 
 

@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 
-from .config import Config
-from .errors import Problems
-from .events import Event
-from .issues import as_moment
+from ..config import Config
+from ..errors import Problems
+from ..source.events import Event
+from ..source.issue import as_moment
 
 GOOGLE = "https://calendar.google.com/calendar/render"
 OUTLOOK = "https://outlook.live.com/calendar/0/deeplink/compose"

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .config import UTM_KEYS
-from .markup import Element, Node
-from .platforms import SENTINEL
+from ..config import UTM_KEYS
+from ..source.markup import Element, Node
+from .placeholders import MARKER
 
 DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}[-_]?")
 # Calendar links carry event details in their query; extra parameters are
@@ -54,7 +54,7 @@ def is_calendar(parts) -> bool:
 
 def tag_url(url: str, params: dict[str, str]) -> str:
     """`url` with `params` appended, or unchanged when it must not be tagged."""
-    if not params or SENTINEL.search(url):
+    if not params or MARKER.search(url):
         return url   # merge tags and template-looking text are the service's business
     try:
         parts = urlsplit(url)

@@ -1,0 +1,98 @@
+"""The Content model: what both renderers read, and what checks inspect.
+
+In: nothing but the node types of source.markup. Out: `Content` (sections of
+`Block`s, list `Item`s with their `Button`s, the issue's `Event`), and walks
+over it (`flatten`, `block_nodes`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from ..errors import Problems
+from ..source.events import Event
+from ..source.markup import Element, Node, links
+from .labels import Button
+from .placeholders import Found
+
+@dataclass
+class Item:
+    paras: list[list[Node]]
+    line: int
+    kind: str = "plain"          # action | link | plain
+    button: Button | None = None
+
+    @property
+    def nodes(self) -> list[Node]:
+        out: list[Node] = []
+        for i, para in enumerate(self.paras):
+            if i:
+                out.append(Element("br"))
+            out.extend(para)
+        return out
+
+    @property
+    def host(self) -> str:
+        """The site the item links to, shown under link cards."""
+        found = links(self.nodes)
+        href = self.button.href if self.button else (found[0].attrs["href"] if found else "")
+        return re.sub(r"^www\.", "", urlsplit(href).netloc)
+
+
+@dataclass
+class Block:
+    kind: str                    # paragraph heading images html list rule quote code table
+    line: int
+    nodes: list[Node] = field(default_factory=list)
+    level: int = 0
+    items: list[Item] = field(default_factory=list)
+    style: str = "list"          # for lists: cards | links | compact | list
+    ordered: bool = False
+    text: str = ""
+    children: list["Block"] = field(default_factory=list)
+    rows: list[list[list[Node]]] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    heading: Block | None
+    blocks: list[Block]
+
+
+@dataclass
+class Content:
+    source: str
+    title: str
+    subject: str
+    preheader: str
+    date: object
+    sections: list[Section]
+    event: Event | None = None
+    problems: Problems = field(default_factory=Problems)
+    found: list[Found] = field(default_factory=list)   # placeholders and literals, by line
+
+    def blocks(self) -> list[Block]:
+        """The top-level blocks in reading order, section headings included."""
+        return [b for s in self.sections for b in ([s.heading] if s.heading else []) + s.blocks]
+
+    def all_links(self) -> list[str]:
+        """Every href in the content, in order, for 'nothing was lost' checks."""
+        return [a.attrs["href"] for block in flatten(self.blocks())
+                for nodes in block_nodes(block) for a in links(nodes)]
+
+
+def flatten(blocks: list[Block]):
+    """Each block, then the blocks nested in it (a quote's), in reading order."""
+    for block in blocks:
+        yield block
+        yield from flatten(block.children)
+
+
+def block_nodes(block: Block):
+    """Each run of inline nodes a block holds itself: its text, items and cells."""
+    yield block.nodes
+    for item in block.items:
+        yield item.nodes
+    for row in block.rows:
+        yield from row

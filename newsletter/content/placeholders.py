@@ -1,0 +1,167 @@
+"""Placeholders and template-like text -> markers that nothing can forge.
+
+In: text from an issue (its body, front matter, event fields) or a template.
+Out: the same text in which each `[[name|fallback]]` the writer typed, and
+each piece of text that looks like a mailing service's template syntax
+(`{{ x }}`, `{% x %}`, `*|X|*`, `{$x}`), is a marker: one word of letters and
+digits that carries the typed value (`Placeholder` or `Literal`). Nothing here
+knows which service is used; render/platforms.py turns markers into that
+service's tags, escaped for where they land, as the very last step.
+
+A marker survives Markdown, Jinja autoescaping, MJML, either CSS inliner and
+line wrapping untouched, because it is a plain word. It is unforgeable because
+it carries NONCE, a random value made once per process: text that merely looks
+like a marker (`PHQ...QHP` from an older version, or a guess) is not decoded,
+and an input that contains the nonce itself is refused by `refuse_nonce`.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from ..errors import IssueError
+
+NAMES = ("unsubscribe_url", "view_online_url", "first_name")
+# One line only: an unterminated `[[first_name|` must never reach the footer's
+# `]]` and swallow what lies between (unsubscribe link included).
+PLACEHOLDER = re.compile(r"\[\[[ \t]*([a-z_]+)[ \t]*(?:\|[ \t]*([^\]|\n]*?)[ \t]*)?\]\]")
+# A `[[` that starts a known name but never closes on its line.
+UNTERMINATED = re.compile(r"\[\[[ \t]*(?:%s)\b(?![^\n]*\]\])" % "|".join(NAMES))
+# The template syntax of every supported service. Bounded repetitions keep
+# the scan linear on a megabyte-long line full of `{{`: an unbounded `.*?`
+# would rescan the rest of the line from every opener.
+LITERAL = re.compile(r"\{\{(?:(?!\}\})[^\n]){0,200}\}\}|\{%(?:(?!%\})[^\n]){0,200}%\}"
+                     r"|\{\{|\{%|\{#|\*\|[A-Z][A-Z0-9_:]{0,60}\|\*|\{\$[A-Za-z_][^{}\n]{0,60}\}")
+# A fallback is written inside each service's quoting; these would end it.
+UNSAFE_FALLBACK = re.compile(r"[\"'{}\[\]*|%$\\`<>&\x00-\x1f\x7f]")
+
+NONCE = secrets.token_hex(8)
+MARKER = re.compile(r"PHQ" + NONCE + r"([0-9a-f]+)QHP")
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """`[[name|fallback]]`: a service's merge tag, chosen when rendering."""
+    name: str
+    fallback: str | None = None
+
+    @property
+    def seen(self) -> str:
+        """What a reader with no data for the tag sees (for measuring lengths)."""
+        return self.fallback if self.fallback is not None else self.name
+
+
+@dataclass(frozen=True)
+class Literal:
+    """Text from the content that a service would try to evaluate."""
+    text: str
+
+    @property
+    def seen(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where the writer put a placeholder or template-like text, for messages."""
+    value: Placeholder | Literal
+    path: str
+    line: int | None
+    source: str          # as typed, e.g. "[[first_name|friend]]"
+
+
+def mark(value: Placeholder | Literal) -> str:
+    kind = "l" if isinstance(value, Literal) else "p"
+    raw = value.text if isinstance(value, Literal) else \
+        value.name + ("" if value.fallback is None else "|" + value.fallback)
+    return f"PHQ{NONCE}{(kind + raw).encode().hex()}QHP"
+
+
+def value_of(marker_hex: str) -> Placeholder | Literal:
+    raw = bytes.fromhex(marker_hex).decode()
+    kind, raw = raw[0], raw[1:]
+    if kind == "l":
+        return Literal(raw)
+    name, bar, fallback = raw.partition("|")
+    return Placeholder(name, fallback if bar else None)
+
+
+def values(text: str) -> list[Placeholder | Literal]:
+    return [value_of(m.group(1)) for m in MARKER.finditer(text)]
+
+
+def readable(text: str) -> str:
+    """`text` with each marker as a reader might see it, for measuring lengths."""
+    return MARKER.sub(lambda m: value_of(m.group(1)).seen, text)
+
+
+def preview(text: str) -> str:
+    """Text for the inbox preview: a first name stays a marker, links go."""
+    def keep(match: re.Match) -> str:
+        value = value_of(match.group(1))
+        if isinstance(value, Literal):
+            return match.group(0)
+        return match.group(0) if value.name == "first_name" else ""
+    return MARKER.sub(keep, text)
+
+
+def refuse_nonce(text: str, path: str, line: int | None = None) -> None:
+    """An input that holds this process's nonce could forge a marker: refuse it."""
+    if NONCE in text:
+        raise IssueError(path, line, "this file contains the build's internal marker "
+                         "value; rename that text (this is almost certainly an attack)")
+
+
+def mark_template(text: str) -> str:
+    """A template's `[[name]]` placeholders as markers; unknown names stay text."""
+    def swap(match: re.Match) -> str:
+        name, fallback = match.group(1), match.group(2)
+        return mark(Placeholder(name, fallback)) if name in NAMES else match.group(0)
+    return PLACEHOLDER.sub(swap, text)
+
+
+class Marker:
+    """Marks the placeholders and literals of one issue's text, recording each.
+
+    Unknown names and unsafe fallbacks are errors with the file's line; an
+    unterminated `[[name` is left as text, with a warning.
+    """
+
+    def __init__(self, path: str, problems):
+        self.path = path
+        self.problems = problems
+        self.found: list[Found] = []
+
+    def placeholders(self, text: str, line_at) -> str:
+        """`line_at(offset)` gives the file line of a position in `text`."""
+        for match in UNTERMINATED.finditer(text):
+            self.problems.warn(self.path, line_at(match.start()), "placeholder",
+                               f"{text[match.start():match.end()]!r} is not closed with ]] "
+                               "on the same line; it is left as text")
+
+        def swap(match: re.Match) -> str:
+            name, fallback = match.group(1), match.group(2)
+            line = line_at(match.start())
+            if name not in NAMES:
+                raise IssueError(self.path, line, f"unknown placeholder {match.group(0)}; "
+                                 "use one of: " + ", ".join(f"[[{n}]]" for n in NAMES))
+            if fallback and UNSAFE_FALLBACK.search(fallback):
+                raise IssueError(self.path, line, f"the fallback in {match.group(0)} "
+                                 "can't contain quotes, brackets, braces or * | % $ \\ ` < > &")
+            value = Placeholder(name, fallback)
+            self.found.append(Found(value, self.path, line, match.group(0)))
+            return mark(value)
+        return PLACEHOLDER.sub(swap, text)
+
+    def literals(self, text: str, line: int | None) -> str:
+        """Template-like text in an already parsed string as Literal markers."""
+        def swap(match: re.Match) -> str:
+            value = Literal(match.group(0))
+            self.found.append(Found(value, self.path, line, match.group(0)))
+            return mark(value)
+        return LITERAL.sub(swap, text) if ("{" in text or "*|" in text) else text
+
+    def both(self, text: str, line: int | None) -> str:
+        """A one-line field (title, location, ...): placeholders, then literals."""
+        return self.literals(self.placeholders(text, lambda _: line), line)

@@ -1,0 +1,1 @@
+"""Many Issues -> one Content: choosing, ordering, de-duplicating and laying out a digest."""

@@ -1,0 +1,85 @@
+"""Content -> Email: both parts rendered from one Content, tags written last.
+
+In: a Content and the Config. Out: an `Email` (subject, preheader, html,
+text, mjml) with the service's merge tags in place, and the placeholders it
+could not fill. Writing files and judging the result are build's and
+checks' business.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..config import Config
+from ..content.calendar import calendar_links
+from ..content.model import Content
+from ..errors import Problems
+from . import platforms
+from .html import compile_mjml, render_mjml
+from .inline import inline_css
+from .text import render_text
+
+
+@dataclass
+class Email:
+    source: str
+    subject: str
+    preheader: str
+    html: str
+    text: str
+    mjml: str
+    links: list[str] = field(default_factory=list)
+    attachments: dict[str, bytes] = field(default_factory=dict)   # extra files, e.g. .ics
+    missing: list[str] = field(default_factory=list)   # placeholders the service can't fill
+
+    @property
+    def size(self) -> int:
+        return len(self.html.encode())
+
+
+def render_html(content: Content, config: Config, problems: Problems) -> tuple[str, str]:
+    """MJML and HTML; card lists turn compact when the HTML would pass the budget."""
+    mjml = render_mjml(content, config)
+    html = inline_css(compile_mjml(mjml, config))
+    budget = config.size_budget_kb * 1024
+    card_lists = [b for s in content.sections for b in s.blocks
+                  if b.kind == "list" and b.style == "cards"]
+    # Most-linked lists first: compacting them saves the most.
+    card_lists.sort(key=lambda b: -len(b.items))
+    compacted = 0
+    while len(html.encode()) > budget and card_lists:
+        block = card_lists.pop(0)
+        block.style = "compact"
+        compacted += sum(item.button is not None or item.kind == "link" for item in block.items)
+        mjml = render_mjml(content, config)
+        html = inline_css(compile_mjml(mjml, config))
+    if compacted:
+        problems.info(content.source, None, "size",
+                      f"{compacted} action cards shown as compact lists to stay "
+                      f"under the {config.size_budget_kb} KB budget")
+    return mjml, html
+
+
+def make_email(content: Content, config: Config, problems: Problems,
+               text_content: Content | None = None) -> Email:
+    """Render both parts from one Content and write the service's merge tags.
+
+    `text_content`, if given, is the same Content with shorter calendar links
+    for the text part, where every address is printed in full.
+    """
+    platform = platforms.get_platform(config.platform)
+    platforms.check_found(content.found + (text_content.found if text_content else []),
+                          platform, config, problems)
+    mjml, html = render_html(content, config, problems)
+    calendar = calendar_links(content.event, config, short=True) if content.event else []
+    text = render_text(text_content or content, config, event_calendar=calendar)
+    missing: list[str] = []
+    parts = []
+    for part, is_html in ((html, True), (text, False), (mjml, True)):
+        done, lacking = platforms.finalize(part, platform, config, html_part=is_html)
+        parts.append(done)
+        missing += [m for m in lacking if m not in missing]
+    # The subject is pasted into the service's subject field, so it carries tags too.
+    subject, preheader = (platforms.finalize(field, platform, config)[0]
+                          for field in (content.subject, content.preheader))
+    return Email(content.source, subject, preheader, parts[0], parts[1],
+                 parts[2], links=content.all_links(), missing=missing)
