@@ -48,6 +48,7 @@ class Config:
     unsubscribe_url: str = ""
     view_online_url: str = ""
     size_budget_kb: int = 85
+    inliner: str = "css-inline"  # or "premailer"
     ics_base_url: str = ""      # where .ics files are published; default <site_url>calendar/
     fonts: dict = field(default_factory=dict)
     colors: dict = field(default_factory=lambda: dict(DEFAULT_COLORS))
@@ -194,9 +195,13 @@ def _validate(config: Config, text: str, path: Path) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise IssueError(path, _key_line(text, key), f"'{key}' must be a positive whole number")
     for key in ("org_name", "logo_url", "postal_address", "site_url", "lang", "platform",
-                "unsubscribe_url", "view_online_url", "ics_base_url", "output_dir", "issues_dir", "templates_dir"):
+                "unsubscribe_url", "view_online_url", "ics_base_url", "output_dir", "issues_dir", "templates_dir",
+                "inliner"):
         if not isinstance(getattr(config, key), str):
             raise IssueError(path, _key_line(text, key), f"'{key}' must be a string")
+    if config.inliner not in ("css-inline", "premailer"):
+        raise IssueError(path, _key_line(text, "inliner"),
+                         f"inliner must be \"css-inline\" or \"premailer\" (got {config.inliner!r})")
     for key, value in config.colors.items():
         if not isinstance(value, str) or not COLOR.fullmatch(value.strip()):
             raise IssueError(path, _key_line(text, key),

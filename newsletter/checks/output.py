@@ -10,7 +10,7 @@ from pathlib import Path
 from ..config import Config
 from ..content.model import Content
 from ..errors import Problems
-from ..render import platforms
+from ..render import gate, platforms
 from ..render.email import Email
 from ..render.html import default_templates
 from ..source.issue import display_path
@@ -26,6 +26,12 @@ def check_email(content: Content, email: Email, config: Config, problems: Proble
     check_required(content, platform, {"html": email.html, "text": email.text}, problems,
                    allow_missing_unsubscribe, config)
     check_size(email, config, problems)
+    if not any(p.level == "error" and p.path == content.source for p in problems):
+        for violation in gate.violations(email, platform, config, allow_missing_unsubscribe):
+            problems.error(content.source, None, "unsafe-output",
+                           f"refused to write this email: {violation}. The renderer should "
+                           "never make this; please report it as a bug in newsletter, "
+                           "with the issue file")
 
 
 def check_platform(content: Content, config: Config, platform, missing: list[str],

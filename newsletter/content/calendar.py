@@ -19,6 +19,7 @@ from ..config import Config
 from ..errors import Problems
 from ..source.events import Event
 from ..source.issue import as_moment
+from .placeholders import plain
 
 GOOGLE = "https://calendar.google.com/calendar/render"
 OUTLOOK = "https://outlook.live.com/calendar/0/deeplink/compose"
@@ -70,9 +71,9 @@ def span(event: Event) -> tuple[dt.datetime | dt.date, dt.datetime | dt.date] | 
 def details(event: Event, short: bool = False) -> str:
     parts = []
     if event.rsvp:
-        parts.append("RSVP: " + event.rsvp.removeprefix("mailto:"))
+        parts.append("RSVP: " + plain(event.rsvp).removeprefix("mailto:"))
     if event.call_script and not short:
-        parts.append("Call script:\n" + event.call_script)
+        parts.append("Call script:\n" + plain(event.call_script))
     text = "\n\n".join(parts)
     return text if len(text) <= DETAILS_LIMIT else text[:DETAILS_LIMIT - 1].rstrip() + "…"
 
@@ -104,12 +105,12 @@ def calendar_links(event: Event, config: Config, short: bool = False) -> list[Ca
     google = _url(GOOGLE, {
         "action": "TEMPLATE", "text": event.title,
         "dates": f"{_stamp(start, True)}/{_stamp(end, True)}",
-        "location": event.location, "details": text})
+        "location": plain(event.location), "details": text})
     outlook = _url(OUTLOOK, {
         "path": "/calendar/action/compose", "rru": "addevent", "subject": event.title,
         "startdt": _stamp(start, False), "enddt": _stamp(end, False),
         "allday": "true" if event.all_day else "false",
-        "location": event.location, "body": text})
+        "location": plain(event.location), "body": text})
     links = [CalendarLink(google, "Add to Google Calendar"), CalendarLink(outlook, "Outlook")]
     if event.ics_url:
         links.append(CalendarLink(event.ics_url, "Calendar file (.ics)"))
@@ -157,7 +158,7 @@ def ics_bytes(entries: list[tuple[Event, str, dt.date | dt.datetime, str]],
         item.add("dtstart", times[0])
         item.add("dtend", times[1])
         if event.location:
-            item.add("location", event.location)
+            item.add("location", plain(event.location))
         if url:
             item.add("url", url)
         text = details(event)
@@ -169,7 +170,8 @@ def ics_bytes(entries: list[tuple[Event, str, dt.date | dt.datetime, str]],
 
 def ics_link_target(event: Event) -> str:
     """The URL property of an event: its RSVP page when that is a web page."""
-    return event.rsvp if event.rsvp.startswith(("https://", "http://")) else ""
+    rsvp = plain(event.rsvp)
+    return rsvp if rsvp.startswith(("https://", "http://")) else ""
 
 
 def attach_calendar(event: Event | None, name: str, date, source: str, config: Config,

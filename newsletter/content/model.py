@@ -76,6 +76,31 @@ class Content:
         """The top-level blocks in reading order, section headings included."""
         return [b for s in self.sections for b in ([s.heading] if s.heading else []) + s.blocks]
 
+    def mark_literals(self, marker) -> None:
+        """Mark template-like text left anywhere in the Content, in place.
+
+        An issue's own text was marked as it was read, with its line; this
+        catches what was put together later (a digest's titles and headings),
+        so nothing reaches a renderer unmarked.
+        """
+        for block in flatten(self.blocks()):
+            marker.nodes(block.nodes, block.line)
+            block.text = marker.literals(block.text, block.line)
+            for item in block.items:
+                for para in item.paras:
+                    marker.nodes(para, item.line)
+                if item.button:
+                    item.button.href = marker.literals(item.button.href, item.line)
+                    item.button.label = marker.literals(item.button.label, item.line)
+            for row in block.rows:
+                for cell in row:
+                    marker.nodes(cell, block.line)
+        for name in ("title", "subject", "preheader"):
+            setattr(self, name, marker.literals(getattr(self, name) or "", None))
+        if self.event:
+            for name in ("location", "rsvp", "call_script", "image"):
+                setattr(self.event, name, marker.literals(getattr(self.event, name), None))
+
     def all_links(self) -> list[str]:
         """Every href in the content, in order, for 'nothing was lost' checks."""
         return [a.attrs["href"] for block in flatten(self.blocks())

@@ -96,6 +96,14 @@ def readable(text: str) -> str:
     return MARKER.sub(lambda m: value_of(m.group(1)).seen, text)
 
 
+def plain(text: str) -> str:
+    """`text` as typed, for places no service templates (calendar files and links)."""
+    def typed(match: re.Match) -> str:
+        value = value_of(match.group(1))
+        return value.text if isinstance(value, Literal) else (value.fallback or "")
+    return MARKER.sub(typed, text)
+
+
 def preview(text: str) -> str:
     """Text for the inbox preview: a first name stays a marker, links go."""
     def keep(match: re.Match) -> str:
@@ -161,6 +169,23 @@ class Marker:
             self.found.append(Found(value, self.path, line, match.group(0)))
             return mark(value)
         return LITERAL.sub(swap, text) if ("{" in text or "*|" in text) else text
+
+    def nodes(self, nodes: list, line: int | None) -> list:
+        """Literals in parsed nodes' text and attribute values, in place.
+
+        Parsing decodes `&#123;&#123;` and `\\{\\{` to `{{`, so template-like
+        text is looked for again after parsing, in what readers will see.
+        """
+        stack = [nodes]
+        while stack:
+            children = stack.pop()
+            for i, node in enumerate(children):
+                if isinstance(node, str):
+                    children[i] = self.literals(node, line)
+                else:
+                    node.attrs = {k: self.literals(v, line) for k, v in node.attrs.items()}
+                    stack.append(node.children)
+        return nodes
 
     def both(self, text: str, line: int | None) -> str:
         """A one-line field (title, location, ...): placeholders, then literals."""

@@ -58,7 +58,9 @@ def prepare(body: str) -> str:
 class _Reader:
     """Walks markdown-it's flat token list, building Blocks."""
 
-    def __init__(self, issue: Issue, config: Config, source_lines: list[str], problems: Problems):
+    def __init__(self, issue: Issue, config: Config, source_lines: list[str], problems: Problems,
+                 marker: Marker):
+        self.marker = marker
         self.issue = issue
         self.config = config
         self.lines = source_lines
@@ -131,7 +133,8 @@ class _Reader:
                 self.reporter(token.map)("link-scheme", f"link {following.content!r} has no "
                                          f"scheme; using {child.attrGet('href')}", following.content)
         html = MD.renderer.renderInline(token.children or [], MD.options, {})
-        return sanitize(html, self.reporter(token.map), self.fixer(token.map))
+        nodes = sanitize(html, self.reporter(token.map), self.fixer(token.map))
+        return self.marker.nodes(nodes, self.file_line(token.map))
 
     # -- blocks
     def blocks(self, tokens, i: int, stop: str | None) -> tuple[list[Block], int]:
@@ -156,13 +159,15 @@ class _Reader:
                 children, i = self.blocks(tokens, i + 1, "blockquote_close")
                 out.append(Block("quote", self.file_line(tok.map), children=children))
             elif tok.type in ("fence", "code_block"):
-                out.append(Block("code", self.file_line(tok.map), text=tok.content.rstrip("\n")))
+                line = self.file_line(tok.map)
+                out.append(Block("code", line, text=self.marker.literals(tok.content.rstrip("\n"), line)))
                 i += 1
             elif tok.type == "hr":
                 out.append(Block("rule", self.file_line(tok.map)))
                 i += 1
             elif tok.type == "html_block":
                 nodes = sanitize(tok.content, self.reporter(tok.map), self.fixer(tok.map))
+                nodes = self.marker.nodes(nodes, self.file_line(tok.map))
                 if text_of(nodes).strip() or any(isinstance(n, Element) for n in nodes):
                     out.append(self.paragraph(nodes, tok.map, kind="html"))
                 i += 1
@@ -264,7 +269,7 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
     body = marker.placeholders(body, lambda at: issue.body_line + body.count("\n", 0, at))
     body = "\n".join(marker.literals(line, issue.body_line + i)
                      for i, line in enumerate(body.split("\n")))
-    reader = _Reader(issue, config, body.split("\n"), problems)
+    reader = _Reader(issue, config, body.split("\n"), problems, marker)
     blocks, _ = reader.blocks(MD.parse(body), 0, None)
 
     sections = [Section(None, [])]
@@ -283,6 +288,15 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
         # The same rules as body links: javascript: is dropped, /rsvp resolved.
         line = issue.line_of(event_field(issue, "rsvp")[0])
         event.rsvp = reader.fixer(None, line)(event.rsvp, "a") or ""
+    if event:
+        # Everything of the event that reaches the email, marked like the body.
+        for name in ("location", "rsvp", "call_script", "image"):
+            value = getattr(event, name)
+            if value:
+                key = event_field(issue, name)[0]
+                line = issue.line_of(key) if key else None
+                setattr(event, name, marker.both(value, line) if name in ("location", "call_script")
+                        else marker.literals(value, line))
     meta = mark_meta(issue, marker)
     preheader = meta["preheader"] or first_words(blocks)
     return Content(source=issue.display, title=meta["title"], subject=meta["subject"],

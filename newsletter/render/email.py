@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ..config import Config
 from ..content.calendar import calendar_links
 from ..content.model import Content
+from ..content.placeholders import Marker
 from ..errors import Problems
 from . import platforms
 from .html import compile_mjml, render_mjml
@@ -30,6 +31,7 @@ class Email:
     links: list[str] = field(default_factory=list)
     attachments: dict[str, bytes] = field(default_factory=dict)   # extra files, e.g. .ics
     missing: list[str] = field(default_factory=list)   # placeholders the service can't fill
+    text_links: list[str] = field(default_factory=list)   # the links the text part must carry
 
     @property
     def size(self) -> int:
@@ -39,7 +41,7 @@ class Email:
 def render_html(content: Content, config: Config, problems: Problems) -> tuple[str, str]:
     """MJML and HTML; card lists turn compact when the HTML would pass the budget."""
     mjml = render_mjml(content, config)
-    html = inline_css(compile_mjml(mjml, config))
+    html = inline_css(compile_mjml(mjml, config), config.inliner)
     budget = config.size_budget_kb * 1024
     card_lists = [b for s in content.sections for b in s.blocks
                   if b.kind == "list" and b.style == "cards"]
@@ -51,7 +53,7 @@ def render_html(content: Content, config: Config, problems: Problems) -> tuple[s
         block.style = "compact"
         compacted += sum(item.button is not None or item.kind == "link" for item in block.items)
         mjml = render_mjml(content, config)
-        html = inline_css(compile_mjml(mjml, config))
+        html = inline_css(compile_mjml(mjml, config), config.inliner)
     if compacted:
         problems.info(content.source, None, "size",
                       f"{compacted} action cards shown as compact lists to stay "
@@ -67,6 +69,9 @@ def make_email(content: Content, config: Config, problems: Problems,
     for the text part, where every address is printed in full.
     """
     platform = platforms.get_platform(config.platform)
+    for part in (content, text_content):
+        if part is not None:
+            part.mark_literals(Marker(content.source, Problems()))
     platforms.check_found(content.found + (text_content.found if text_content else []),
                           platform, config, problems)
     mjml, html = render_html(content, config, problems)
@@ -74,12 +79,19 @@ def make_email(content: Content, config: Config, problems: Problems,
     text = render_text(text_content or content, config, event_calendar=calendar)
     missing: list[str] = []
     parts = []
-    for part, is_html in ((html, True), (text, False), (mjml, True)):
-        done, lacking = platforms.finalize(part, platform, config, html_part=is_html)
+    for part, finalize in ((html, platforms.finalize_html), (text, platforms.finalize_text),
+                           (mjml, platforms.finalize_html)):
+        done, lacking = finalize(part, platform, config)
         parts.append(done)
         missing += [m for m in lacking if m not in missing]
     # The subject is pasted into the service's subject field, so it carries tags too.
-    subject, preheader = (platforms.finalize(field, platform, config)[0]
+    subject, preheader = (platforms.finalize_text(field, platform, config)[0]
                           for field in (content.subject, content.preheader))
-    return Email(content.source, subject, preheader, parts[0], parts[1],
-                 parts[2], links=content.all_links(), missing=missing)
+    return Email(content.source, subject, preheader, parts[0], parts[1], parts[2],
+                 links=links(content), missing=missing, text_links=links(text_content or content))
+
+
+def links(content: Content) -> list[str]:
+    """Every link of the content, the event's RSVP included."""
+    rsvp = [content.event.rsvp] if content.event and content.event.rsvp else []
+    return content.all_links() + rsvp

@@ -8,13 +8,13 @@ the list of placeholders the service has no tag for. The service's profiles
 """
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..content.placeholders import MARKER, Found, Literal, Placeholder, value_of
 from ..errors import IssueError, NewsletterError
+from .tokens import escape_attr, join, tokenize
 
 
 
@@ -25,9 +25,22 @@ class Platform:
     fallback: str | None = None          # first_name with a fallback; {fallback} is filled in
     required: dict[str, tuple[str, ...]] = field(default_factory=dict)  # part -> names it must carry
     evaluates: tuple[str, ...] = ()      # openers of the service's template syntax
-    escape: tuple[str, str] | None = None  # documented way to print such text literally
+    # The service's documented way to print its own syntax as text, opener ->
+    # replacement, used in the text part and the subject; None: no documented
+    # way, so the opener is broken with an invisible ZWNJ. The HTML part needs
+    # none of this: there the openers are written as character references,
+    # which no template engine reads as syntax and every mail client shows.
+    text_escape: dict[str, str] | None = None
     strict: bool = True                  # False: a missing tag warns instead of failing
     unconfirmed: str = ""                # what the docs we found did not confirm
+
+
+# Django's own way to print its syntax (docs.djangoproject.com, built-in
+# template tags: templatetag). Each pair is escaped, so no stray closer is read.
+DJANGO = {"{{": "{% templatetag openvariable %}", "}}": "{% templatetag closevariable %}",
+          "{%": "{% templatetag openblock %}", "%}": "{% templatetag closeblock %}",
+          "{#": "{% templatetag opencomment %}", "#}": "{% templatetag closecomment %}"}
+ZWNJ = "\u200c"
 
 
 # Adding a service is adding an entry here. A fallback's quotes are never `"`:
@@ -65,13 +78,13 @@ PROFILES: dict[str, Platform] = {p.name: p for p in [
                             "first_name": "{{ subscriber.metadata.first_name }}"},
              fallback="{{ subscriber.metadata.first_name|default:'{fallback}' }}",
              required={"html": ("unsubscribe_url",)},
-             evaluates=("{{", "{%"), escape=("{% verbatim %}", "{% endverbatim %}"),
-             unconfirmed="the verbatim escape (a Django tag; Buttondown documents Django filters)"),
+             evaluates=("{{", "{%", "{#"), text_escape=DJANGO,
+             unconfirmed="the templatetag escape (a Django tag; Buttondown documents Django filters)"),
     Platform("listmonk", {"unsubscribe_url": "{{ UnsubscribeURL }}",
                           "view_online_url": "{{ MessageURL }}",
                           "first_name": "{{ .Subscriber.FirstName }}"},
              fallback="{{ .Subscriber.FirstName | default `{fallback}` }}",
-             evaluates=("{{",), escape=("{{`", "`}}")),
+             evaluates=("{{",), text_escape={"{{": '{{"{{"}}'}),
     Platform("sendy", {"unsubscribe_url": "[unsubscribe]", "view_online_url": "[webversion]",
                        "first_name": "[Name]"},
              fallback="[Name,fallback={fallback}]"),
@@ -82,8 +95,8 @@ PROFILES: dict[str, Platform] = {p.name: p for p in [
     Platform("kit", {"unsubscribe_url": "{{ unsubscribe_url }}", "view_online_url": None,
                      "first_name": "{{ subscriber.first_name }}"},
              fallback="{{ subscriber.first_name | default: '{fallback}' }}",
-             evaluates=("{{", "{%"), escape=("{% raw %}", "{% endraw %}"),
-             unconfirmed="{{ unsubscribe_url }}, {{ subscriber.first_name }} and the raw escape"),
+             evaluates=("{{", "{%"), text_escape={"{{": '{{ "{{" }}', "{%": '{{ "{%" }}'},
+             unconfirmed="{{ unsubscribe_url }} and {{ subscriber.first_name }}"),
     Platform("brevo", {"unsubscribe_url": "{{ unsubscribe }}", "view_online_url": "{{ mirror }}",
                        "first_name": "{{ contact.FIRSTNAME }}"},
              fallback="{{ contact.FIRSTNAME|default:'{fallback}' }}",
@@ -122,39 +135,109 @@ def tag_for(platform: Platform, name: str, fallback: str | None, config) -> str 
     return tag
 
 
-def literal_for(platform: Platform, text: str) -> str:
-    """Text that looked like template syntax, as this service must receive it."""
-    if not evaluated(platform, text) or not platform.escape:
-        return text
-    before, after = platform.escape
-    # An escape can't hold its own closing marker; such text is left as it was.
-    return text if after.strip("}") in text else before + text + after
-
-
 def evaluated(platform: Platform, text: str) -> bool:
     return any(opener in text for opener in platform.evaluates)
 
 
-def finalize(text: str, platform: Platform, config, html_part: bool = False) -> tuple[str, list[str]]:
-    """Write the service's tags in place of markers; return the names it lacks."""
-    missing: list[str] = []
+def literal_text(platform: Platform, text: str) -> str:
+    """Template-like text from the content, as this service prints it in text."""
+    if not evaluated(platform, text):
+        return text
+    table = platform.text_escape or {o: o[0] + ZWNJ + o[1:] for o in platform.evaluates}
+    pattern = re.compile("|".join(map(re.escape, sorted(table, key=len, reverse=True))))
+    return pattern.sub(lambda m: table[m.group(0)], text)
 
-    def swap(match: re.Match) -> str:
+
+# In HTML, every character that starts or ends a service's syntax, as a
+# character reference: `&#123;&#123; x &#125;&#125;` reads `{{ x }}` on screen.
+_HTML_SPECIAL = {ord(c): f"&#{ord(c)};" for c in "{}%|$*#"}
+
+
+def literal_html(text: str) -> str:
+    """Template-like text, escaped for HTML text or a double-quoted attribute."""
+    return escape_attr(text).translate(_HTML_SPECIAL)
+
+
+class _Writer:
+    """Writes one part's markers, collecting the placeholders the service lacks."""
+
+    def __init__(self, platform: Platform, config):
+        self.platform = platform
+        self.config = config
+        self.missing: list[str] = []
+
+    def tag(self, value: Placeholder) -> str | None:
+        tag = tag_for(self.platform, value.name, value.fallback, self.config)
+        if tag is None and value.name not in self.missing:
+            self.missing.append(value.name)
+        return tag
+
+    def text(self, match: re.Match) -> str:
         value = value_of(match.group(1))
         if isinstance(value, Literal):
-            out = literal_for(platform, value.text)
-            return html.escape(out, quote=True) if html_part else out
-        name, fallback = value.name, value.fallback
-        tag = tag_for(platform, name, fallback, config)
+            return literal_text(self.platform, value.text)
+        tag = self.tag(value)
         if tag is None:
-            if name not in missing:
-                missing.append(name)
             # A first name nobody can fill is better blank than a visible [[...]].
-            return "" if name == "first_name" else f"[[{name}]]"
-        if html_part and platform.tags.get(name) is None:
-            return html.escape(tag, quote=True)   # a configured URL is data, not a tag
+            return "" if value.name == "first_name" else f"[[{value.name}]]"
         return tag
-    return MARKER.sub(swap, text), missing
+
+    def html(self, match: re.Match) -> str:
+        """The same, escaped for HTML text or a double-quoted attribute value."""
+        value = value_of(match.group(1))
+        if isinstance(value, Literal):
+            return literal_html(value.text)
+        tag = self.tag(value)
+        if tag is None:
+            return "" if value.name == "first_name" else f"[[{value.name}]]"
+        if self.platform.tags.get(value.name) is None:
+            return escape_attr(tag)   # a configured URL or a fallback is data, not a tag
+        # A service's tag is written as the service documents it: its quotes
+        # and braces must reach the service's template engine unescaped. No
+        # tag (or fallback, see content/placeholders.py) holds " & < or >.
+        return tag
+
+
+def finalize_text(text: str, platform: Platform, config) -> tuple[str, list[str]]:
+    """A text part, subject or preheader with the service's tags written in."""
+    writer = _Writer(platform, config)
+    return MARKER.sub(writer.text, text), writer.missing
+
+
+def finalize_html(document: str, platform: Platform, config) -> tuple[str, list[str]]:
+    """The HTML with each marker written for where it stands: text or attribute.
+
+    The document is tokenised and only tokens holding a marker are rewritten,
+    so a marker is never confused with text that resembles one, and markup
+    around it is left byte for byte as the compiler and inliner wrote it.
+    Markers anywhere else (a comment, a tag name) are left for the gate,
+    which refuses them.
+    """
+    writer = _Writer(platform, config)
+    tokens = tokenize(document)
+    for token in tokens:
+        if "PHQ" not in token.raw or not MARKER.search(token.raw):
+            continue
+        if token.kind == "text":
+            # Text around the marker is already escaped by whoever wrote it.
+            token.raw = MARKER.sub(writer.html, token.raw)
+        elif token.kind == "start":
+            token.set_raw_attrs([
+                (name, None if value is None else
+                 "".join(writer.html(piece) if isinstance(piece, re.Match) else escape_attr(piece)
+                         for piece in _split(value)))
+                for name, value in token.attrs])
+    return join(tokens), writer.missing
+
+
+def _split(value: str) -> list:
+    """A string as its plain pieces and its marker matches, in order."""
+    pieces: list = []
+    at = 0
+    for match in MARKER.finditer(value):
+        pieces += [value[at:match.start()], match]
+        at = match.end()
+    return pieces + [value[at:]]
 
 
 def check_found(found: list[Found], platform: Platform, config, problems) -> None:
@@ -174,10 +257,11 @@ def check_found(found: list[Found], platform: Platform, config, problems) -> Non
             continue
         if not evaluated(platform, value.text):
             continue
-        if literal_for(platform, value.text) != value.text:
-            note = f"escaped with {platform.escape[0]}...{platform.escape[1]}"
+        if platform.text_escape:
+            note = "escaped, so readers see it as typed"
         else:
-            note = "it documents no escape; reword it or the service will try to fill it in"
+            note = ("it documents no escape, so its openers are written as character "
+                    "references in the HTML and split by an invisible character in the text")
         problems.warn(item.path, item.line, "template-syntax",
                       f"{value.text!r} looks like {platform.name}'s template syntax; {note}")
 

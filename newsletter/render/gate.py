@@ -1,0 +1,159 @@
+"""A finished Email -> the reasons it must not be written, if any.
+
+The last line of defence, not the first: the renderer escapes everything it
+writes, so a violation found here is a bug in newsletter, and the build
+refuses to write rather than send it to every subscriber. The HTML is parsed
+with html5lib, which reads markup as browsers and mail clients do.
+
+What it guarantees of an email that passes, in both parts:
+- no script, iframe, object, embed, form, base or meta refresh, no `on*`
+  attribute, no javascript:, vbscript: or non-image data: URL, also inside
+  Outlook's conditional comments;
+- the footer is whole: the configured postal address and the service's
+  unsubscribe tag (in an href in the HTML) are there;
+- every link of the content is there;
+- no marker of ours, no `[[placeholder]]` the service could have filled, and
+  no template syntax of the service other than its own tags;
+- no control characters other than tab, CR and LF.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from ..content.placeholders import NAMES, NONCE, UNSAFE_FALLBACK
+from .email import Email
+from .platforms import Platform, tag_for
+
+FORBIDDEN = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "form",
+             "base", "noembed"}
+URL_ATTRS = {"href", "src", "action", "formaction", "background", "poster", "data", "lowsrc",
+             "dynsrc", "xlink:href", "srcset"}
+BAD_SCHEME = re.compile(r"^(javascript|vbscript|livescript|data):", re.I)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+UNRESOLVED = re.compile(r"\[\[[ \t]*(%s)[ \t]*(?:\|[^\]|\n]{0,200})?\]\]" % "|".join(NAMES))
+
+
+def violations(email: Email, platform: Platform, config,
+               allow_missing_unsubscribe: bool = False) -> list[str]:
+    found: list[str] = []
+    parts = {"HTML": email.html, "text": email.text, "subject": email.subject,
+             "preheader": email.preheader}
+    for name, value in parts.items():
+        if CONTROL.search(value):
+            found.append(f"a control character in the {name}")
+        if NONCE in value:
+            found.append(f"an internal marker left in the {name}")
+        for match in UNRESOLVED.finditer(value):
+            if match.group(1) not in email.missing:   # those were reported, with how to fix
+                found.append(f"an unresolved {match.group(0)} in the {name}")
+        leftover = foreign_syntax(value, platform, config, text_part=name != "HTML")
+        if leftover:
+            found.append(f"{platform.name} template syntax {leftover!r} in the {name}")
+    tree = _parse(email.html)
+    found += unsafe_markup(tree)
+    hrefs = {_norm(el.get("href", "")) for el in tree.iter() if _tag(el) == "a"}
+    words = " ".join(" ".join(_text(tree)).split())
+    text_words = " ".join(email.text.split())
+    if config.postal_address:
+        address = " ".join(config.postal_address.split())
+        if address not in words:
+            found.append("the postal address is missing from the HTML footer")
+        if address not in text_words:
+            found.append("the postal address is missing from the text part")
+    unsubscribe = tag_for(platform, "unsubscribe_url", None, config)
+    if unsubscribe and not allow_missing_unsubscribe:
+        if _norm(unsubscribe) not in hrefs:
+            found.append(f"no link to {unsubscribe} (unsubscribe) in the HTML")
+        if unsubscribe not in email.text:
+            found.append(f"no {unsubscribe} (unsubscribe) in the text part")
+    for link in _checkable(email.links):
+        if _norm(link) not in hrefs:
+            found.append(f"the link {link} is missing from the HTML")
+    for link in _checkable(email.text_links):
+        if link not in email.text and link.removeprefix("mailto:") not in email.text:
+            found.append(f"the link {link} is missing from the text part")
+    return list(dict.fromkeys(found))
+
+
+def _checkable(links: list[str]) -> list[str]:
+    # A link holding a marker is written by the service; it is checked as a
+    # tag above, not as a URL.
+    return [link for link in links if "PHQ" not in link]
+
+
+def _norm(url: str) -> str:
+    return unquote(url.strip())
+
+
+def foreign_syntax(value: str, platform: Platform, config, text_part: bool) -> str:
+    """The first piece of the service's template syntax that isn't its own tag."""
+    if not platform.evaluates:
+        return ""
+    rest = _allowed(platform, text_part).sub("", value)
+    for opener in platform.evaluates:
+        at = rest.find(opener)
+        if at >= 0:
+            return rest[at:at + 40]
+    return ""
+
+
+def _allowed(platform: Platform, text_part: bool) -> re.Pattern:
+    pieces = [re.escape(tag) for tag in platform.tags.values() if tag]
+    if platform.fallback:
+        safe = UNSAFE_FALLBACK.pattern.replace("[", "[^", 1)
+        pieces.append(re.escape(platform.fallback).replace(re.escape("{fallback}"), safe + "*"))
+    if text_part and platform.text_escape:
+        pieces += [re.escape(escaped) for escaped in platform.text_escape.values()]
+    return re.compile("|".join(sorted(pieces, key=len, reverse=True)))
+
+
+# -- markup -----------------------------------------------------------------------
+
+def _parse(document: str):
+    import html5lib   # late: keeps `newsletter --help` fast
+    return html5lib.parse(document, treebuilder="etree", namespaceHTMLElements=False)
+
+
+def _tag(el) -> str:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def _text(tree) -> list[str]:
+    out = []
+    for el in tree.iter():
+        if _tag(el) in ("style", "title", "head", "script"):
+            continue
+        if el.text and isinstance(el.tag, str):
+            out.append(el.text)
+        if el.tail:
+            out.append(el.tail)
+    return out
+
+
+def unsafe_markup(tree, depth: int = 0) -> list[str]:
+    found = []
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            # A comment: Outlook reads markup inside <!--[if mso]> ... <![endif]-->.
+            if depth < 3 and el.text and "<" in el.text:
+                found += unsafe_markup(_parse(el.text), depth + 1)
+            continue
+        tag = _tag(el)
+        if tag in FORBIDDEN:
+            found.append(f"a <{tag}> element")
+        if tag == "meta" and el.get("http-equiv", "").strip().lower() == "refresh":
+            found.append("a <meta http-equiv=refresh>")
+        for name, value in el.attrib.items():
+            name = name.rsplit("}", 1)[-1].lower()
+            if name.startswith("on"):
+                found.append(f"an event handler {name}= on <{tag}>")
+            elif name in URL_ATTRS:
+                url = re.sub(r"[\x00-\x20]", "", value)
+                if BAD_SCHEME.match(url) and not (tag == "img" and url.lower().startswith("data:image/")):
+                    found.append(f"a {url.split(':')[0].lower()}: URL in <{tag} {name}>")
+            elif name == "style" and re.search(r"javascript:|expression\s*\(|behavior\s*:",
+                                               value, re.I):
+                found.append(f"script in a style attribute on <{tag}>")
+    return found
