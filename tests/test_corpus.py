@@ -38,7 +38,7 @@ def test_seed_builds_into_an_email_worth_sending(runner, workspace, seed):
     size = len(page.encode())
     print(f"\nseed: email.html {size / 1024:.1f} KB, email.txt {len(text.encode()) / 1024:.1f} KB")
     assert size < 60 * 1024
-    assert page.startswith("<!doctype html>")
+    assert page.lower().startswith("<!doctype html>")
     media = re.findall(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})+\s*\}", page)
     assert media and all("!important" in rule for rule in media)
     assert any("prefers-color-scheme: dark" in rule for rule in media)

@@ -73,7 +73,7 @@ def attempt(text: str) -> None:
         except IssueError as exc:
             assert exc.path and exc.detail
             return
-        assert email.html.startswith("<!doctype html>")
+        assert email.html.lower().startswith("<!doctype html>")
         assert "<script" not in email.html.lower()
 
 

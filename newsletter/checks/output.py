@@ -29,9 +29,10 @@ def check_email(content: Content, email: Email, config: Config, problems: Proble
     if not any(p.level == "error" and p.path == content.source for p in problems):
         for violation in gate.violations(email, platform, config, allow_missing_unsubscribe):
             problems.error(content.source, None, "unsafe-output",
-                           f"refused to write this email: {violation}. The renderer should "
-                           "never make this; please report it as a bug in newsletter, "
-                           "with the issue file")
+                           f"refused to write this email: {violation}. If your own templates "
+                           f"({display_path(config.templates_path)}/) changed it, put it back; "
+                           "otherwise this is a bug in newsletter: please report it with the "
+                           "issue file")
 
 
 def check_platform(content: Content, config: Config, platform, missing: list[str],

@@ -186,6 +186,8 @@ class _Writer:
         """The same, escaped for HTML text or a double-quoted attribute value."""
         value = value_of(match.group(1))
         if isinstance(value, Literal):
+            if not evaluated(self.platform, value.text):
+                return escape_attr(value.text)
             return literal_html(value.text)
         tag = self.tag(value)
         if tag is None:
