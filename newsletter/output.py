@@ -31,9 +31,6 @@ from .errors import IssueError
 from .render.email import Email
 from .source.issue import display_path
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
 STAGED, OLD = "tmp", "old"
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
