@@ -115,8 +115,12 @@ def serve(paths, config_path, host, port, platform) -> None:
 @click.option("--smtp-port", default=None, type=int, help="SMTP port (default: [smtp] port or 587).")
 @click.option("--security", type=click.Choice(["starttls", "ssl", "none"]), default=None,
               help="Connection security (default: [smtp] security or starttls).")
+@click.option("--insecure-auth", is_flag=True, default=False,
+              help="Log in even with --security none, sending the password unencrypted "
+                   "(only for a server on your own machine or network).")
 @click.option("--platform", default=None, help=PLATFORM_HELP)
-def send(path, config_path, to, sender, smtp_host, smtp_port, security, platform) -> None:
+def send(path, config_path, to, sender, smtp_host, smtp_port, security, insecure_auth,
+         platform) -> None:
     """Send yourself a test copy of PATH (default: the newest issue) over SMTP.
 
     The password is read from the NEWSLETTER_SMTP_PASSWORD environment variable.
@@ -128,8 +132,9 @@ def send(path, config_path, to, sender, smtp_host, smtp_port, security, platform
     config = load_config(config_path, problems, platform=platform)
     path = path or newest_issue_file(config.issues_path)
     try:
-        msg = send_issue(path, config, list(to), problems, host=smtp_host, port=smtp_port,
-                         security=security, **{"from": sender})
+        msg = send_issue(path, config, list(to), problems, insecure_auth=insecure_auth,
+                         host=smtp_host, port=smtp_port, security=security,
+                         **{"from": sender})
     finally:
         report(problems)   # the problems found, also when they stop the send
     click.echo(f"sent \"{msg['Subject']}\" to {msg['To']}")

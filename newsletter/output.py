@@ -1,39 +1,72 @@
-"""Email -> files in its output folder, written so that a failure loses nothing.
+"""Email -> its output folder, replaced as one set so that a kill loses nothing.
 
-In: a finished Email and the folder it goes to. Out: email.html, email.txt,
-email.mjml and any attachments in that folder, all or none.
+In: a finished Email (or a dict of file name -> text or bytes) and the folder
+it goes to. Out: that folder holding exactly email.html, email.txt, email.mjml
+and any attachments (`<stem>.ics`), all from this build; nothing else is left
+in it. At every instant the folder is wholly the previous set or wholly the
+new one, even if the process is killed.
+
+How: the new files go into a staging folder beside it, `.<name>.tmp-<hex>`,
+and are fsynced; then Linux's renameat2(RENAME_EXCHANGE) swaps the two
+folders in one step and the old set (now under the staging name) is removed.
+Where that call is missing, the old folder is renamed to `.<name>.old-<hex>`,
+the staged one into place, and the old one removed; a kill between those two
+renames leaves no folder but the `.old-` one, which the next write renames
+back before it does anything else. The next write into the same folder also
+removes any other leftover `.<name>.tmp-`/`.old-` folder of a killed build.
 """
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import os
-import tempfile
+import re
+import secrets
+import shutil
+import sys
 from pathlib import Path
 
 from .errors import IssueError
 from .render.email import Email
 from .source.issue import display_path
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+STAGED, OLD = "tmp", "old"
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
 
 
 def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
-    """Write every file to a temporary name first, then rename them all."""
-    folder.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[str, Path]] = []
-    try:
-        for name, data in files.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-            staged.append((tmp, folder / name))   # before writing, so a failed write is cleaned up
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data.encode() if isinstance(data, str) else data)
-            os.chmod(tmp, 0o666 & ~_UMASK)   # mkstemp makes 0600; outputs are ordinary files
-        for tmp, final in staged:
-            os.replace(tmp, final)
-    finally:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+    """Make `folder` hold exactly `files`: the whole new set, or on failure the old one."""
+    for name in files:
+        # Plain names only: a '/' or '..' would write outside the set.
+        if not name or name in (".", "..") or os.path.basename(name) != name or "\\" in name:
+            raise ValueError(f"not a plain file name: {name!r}")
+    # Swap where the folder really is: renaming a symlink would replace the link.
+    folder = Path(os.path.realpath(folder))
+    parent = folder.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with _locked(parent):
+        recover(folder)
+        if folder.exists() and not folder.is_dir():
+            raise FileExistsError(errno.EEXIST, "a file is in the way of the output folder",
+                                  str(folder))
+        staged = _make_sibling(folder, STAGED)
+        try:
+            for name, data in files.items():
+                _write_file(staged / name, data.encode() if isinstance(data, str) else data)
+            _fsync_dir(staged)
+            if not folder.exists():
+                os.rename(staged, folder)   # nothing to replace: one rename is atomic
+            elif _exchange(staged, folder):
+                pass   # the old set now sits at the staging name, removed below
+            else:
+                _swap_by_renames(staged, folder)
+            _fsync_dir(parent)   # make the swap itself survive a power cut
+        finally:
+            # After a swap this is the old set; after a failure, the partial new one.
+            if os.path.lexists(staged):
+                shutil.rmtree(staged, ignore_errors=True)
 
 
 def write_email(email: Email, folder: Path) -> None:
@@ -45,3 +78,145 @@ def write_email(email: Email, folder: Path) -> None:
     except OSError as exc:
         raise IssueError(display_path(folder), None,
                          f"cannot write the output: {exc.strerror or exc}") from None
+
+
+def leftovers(folder: Path) -> dict[Path, str]:
+    """Staging ("tmp") and old-set ("old") folders beside `folder` left by a killed write."""
+    pattern = re.compile(rf"\.{re.escape(folder.name)}\.({STAGED}|{OLD})-[0-9a-f]{{16}}")
+    try:
+        names = sorted(os.listdir(folder.parent))
+    except FileNotFoundError:
+        return {}
+    found = {}
+    for name in names:
+        path, match = folder.parent / name, pattern.fullmatch(name)
+        # Only our own names, and never through a symlink someone put there.
+        if match and path.is_dir() and not path.is_symlink():
+            found[path] = match.group(1)
+    return found
+
+
+def recover(folder: Path) -> None:
+    """Undo what a killed write left: restore a set caught between renames, drop the rest.
+
+    Only the renames fallback can leave no folder at all; its `.old-` folder is
+    then the complete previous set (it was renamed whole), so it goes back. A
+    `.tmp-` folder is never promoted: it may be half written.
+    """
+    found = leftovers(folder)
+    olds = [path for path, kind in found.items() if kind == OLD]
+    if olds and not os.path.lexists(folder):
+        newest = max(olds, key=lambda p: p.stat().st_mtime_ns)
+        os.rename(newest, folder)
+        del found[newest]
+    for path in found:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _sibling_name(folder: Path, kind: str) -> Path:
+    """`.<name>.<kind>-<16 hex>` beside `folder`: hidden, and matched by leftovers()."""
+    while True:
+        path = folder.parent / f".{folder.name}.{kind}-{secrets.token_hex(8)}"
+        if not os.path.lexists(path):
+            return path
+
+
+def _make_sibling(folder: Path, kind: str) -> Path:
+    """A new empty staging folder, with the mode mkdir gives any folder."""
+    while True:
+        path = _sibling_name(folder, kind)
+        try:
+            os.mkdir(path)   # not mkdtemp: its 0700 would stick to the output folder
+            return path
+        except FileExistsError:
+            continue
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    # O_EXCL in a folder we just made; mode 0666 so the umask decides, as for any file.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())   # data on disk before the rename makes it visible
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make renames and new names in `path` durable, where the system allows it."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return   # Windows can't open a folder to fsync it
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.EBADF, errno.ENOTSUP):
+            raise   # some filesystems can't fsync a folder; the files already are
+    finally:
+        os.close(fd)
+
+
+class _locked:
+    """Hold an exclusive flock on the parent folder while one write runs.
+
+    So a `newsletter serve` rebuild and a `newsletter build` at the same moment
+    don't take each other's staging folder for a killed build's leftovers. A
+    lock on the folder itself leaves no lock file behind, and dies with the
+    process. Where flock is missing or refused (Windows, some NFS), go on unlocked.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder, self.fd = folder, None
+
+    def __enter__(self):
+        try:
+            import fcntl
+            self.fd = os.open(self.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        except (ImportError, OSError):
+            if self.fd is not None:
+                os.close(self.fd)
+            self.fd = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.fd is not None:
+            os.close(self.fd)   # closing the last descriptor releases the lock
+
+
+@functools.lru_cache(maxsize=1)
+def _renameat2():
+    """libc's renameat2, or None where there is none (not Linux, glibc before 2.28)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        func = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    func.restype = ctypes.c_int
+    return func
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step; False where the kernel or filesystem can't."""
+    func = _renameat2()
+    if func is None:
+        return False
+    if func(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False   # an old kernel, or a filesystem without RENAME_EXCHANGE
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _swap_by_renames(staged: Path, folder: Path) -> None:
+    """Two renames; between them there is no folder, and recover() puts the old one back."""
+    old = _sibling_name(folder, OLD)
+    os.rename(folder, old)
+    try:
+        os.rename(staged, folder)
+    except OSError:
+        os.rename(old, folder)   # failed, not killed: put the old set back now
+        raise
+    shutil.rmtree(old, ignore_errors=True)

@@ -27,6 +27,7 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))
+        self.logged_in = session.authenticated
         return "250 OK"
 
 
@@ -81,7 +82,8 @@ def test_password_comes_from_the_environment(runner, workspace, smtp, monkeypatc
     inbox, port = smtp
     write_issue(workspace, "2026-02-01-test.md", ISSUE)
     args = ["send", "--to", "me@example.org", "--from", "editor@example.org",
-            "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--security", "none"]
+            "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--security", "none",
+            "--insecure-auth"]   # a test server without TLS
     monkeypatch.setenv("NEWSLETTER_SMTP_USER", "editor")
     monkeypatch.delenv("NEWSLETTER_SMTP_PASSWORD", raising=False)
     missing = runner.invoke(main, args)
@@ -149,3 +151,105 @@ def test_send_stops_on_errors_and_lists_them(runner, workspace, smtp, monkeypatc
     assert result.exit_code == 1
     assert "[required-tag]" in result.output and "not sent" in result.output
     assert inbox.messages == []
+
+
+def plain_server_args(port: int) -> list[str]:
+    return ["send", "--to", "me@example.org", "--from", "editor@example.org",
+            "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--security", "none"]
+
+
+def test_no_password_over_a_plain_connection_without_insecure_auth(runner, workspace, smtp,
+                                                                    monkeypatch):
+    inbox, port = smtp
+    write_issue(workspace, "2026-02-01-test.md", ISSUE)
+    monkeypatch.setenv("NEWSLETTER_SMTP_USER", "editor")
+    monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", "s3cret")
+    refused = runner.invoke(main, plain_server_args(port))
+    assert refused.exit_code == 1, refused.output
+    assert refused.exception is None or isinstance(refused.exception, SystemExit)
+    assert "not sending the SMTP password without encryption" in refused.output
+    assert "--insecure-auth" in refused.output and "--security" in refused.output
+    assert "Traceback" not in refused.output and "sent" not in refused.output.split()
+    assert inbox.messages == []
+    sent = runner.invoke(main, plain_server_args(port) + ["--insecure-auth"])
+    assert sent.exit_code == 0, sent.output
+    assert len(inbox.messages) == 1 and inbox.logged_in   # it did log in, as asked
+
+
+def test_insecure_auth_is_only_a_flag_not_a_setting(runner, workspace, monkeypatch):
+    """Sending a password in the clear is a deliberate act each time, not a default."""
+    write_issue(workspace, "2026-02-01-test.md", ISSUE)
+    (workspace / "newsletter.toml").write_text(
+        'platform = "mailchimp"\npostal_address = "1 Test St"\n'
+        '[smtp]\nhost = "127.0.0.1"\nport = 9\nsecurity = "none"\nuser = "editor"\n'
+        'insecure_auth = true\nfrom = "editor@example.org"\n')
+    monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
+    monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", "s3cret")
+    result = runner.invoke(main, ["send", "--to", "me@example.org"])
+    assert result.exit_code == 1 and "--insecure-auth" in result.output
+
+
+@pytest.mark.parametrize("args, option", [
+    (["--to", "me@example.org\r\nBcc: evil@example.org"], "--to"),
+    (["--to", "me@example.org\nBcc: evil@example.org"], "--to"),
+    (["--to", "me@example.org\r"], "--to"),
+    (["--to", "me@exa\x00mple.org"], "--to"),
+    (["--to", "me@exa\tmple.org"], "--to"),
+    (["--to", "garbage"], "--to"),
+    (["--to", "@example.org"], "--to"),
+    (["--to", "me@"], "--to"),
+    (["--to", "me@example.org, evil@example.org"], "--to"),
+    (["--to", "me@example.org>"], "--to"),
+    (["--to", "Me <me@example.org>"], "--to"),
+    (["--to", "me@example.org", "--to", "not an address"], "--to"),
+    (["--to", "me@example.org", "--from", "editor@example.org\r\nBcc: evil@example.org"],
+     "--from"),
+    (["--to", "me@example.org", "--from", "editor"], "--from"),
+    (["--to", "me@example.org", "--from", "Ann <editor@example.org> evil@example.org"], "--from"),
+])
+def test_bad_addresses_are_refused_and_nothing_is_sent(runner, workspace, smtp, monkeypatch,
+                                                      args, option):
+    inbox, port = smtp
+    write_issue(workspace, "2026-02-01-test.md", ISSUE)
+    (workspace / "newsletter.toml").write_text(
+        'platform = "mailchimp"\npostal_address = "1 Test St"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nfrom = "editor@example.org"\n')
+    monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
+    result = runner.invoke(main, ["send", *args])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    assert "Error: not an email address: '" in result.output and f"({option})" in result.output
+    assert "\r" not in result.output and not any(line.startswith("Bcc") for line in
+                                                 result.output.splitlines())
+    assert "sent" not in result.output.split()
+    assert inbox.messages == []
+
+
+def test_a_bad_from_in_the_config_is_refused(runner, workspace, smtp, monkeypatch):
+    inbox, port = smtp
+    write_issue(workspace, "2026-02-01-test.md", ISSUE)
+    (workspace / "newsletter.toml").write_text(
+        'platform = "mailchimp"\npostal_address = "1 Test St"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+        'from = "editor@example.org\\nBcc: evil@example.org"\n')
+    monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
+    result = runner.invoke(main, ["send", "--to", "me@example.org"])
+    assert result.exit_code == 1 and "not an email address" in result.output
+    assert "[smtp] from" in result.output and "Traceback" not in result.output
+    assert inbox.messages == []
+
+
+def test_from_may_have_a_display_name(runner, workspace, smtp, monkeypatch):
+    inbox, port = smtp
+    write_issue(workspace, "2026-02-01-test.md", ISSUE)
+    monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
+    args = plain_server_args(port)
+    args[args.index("editor@example.org")] = "Ann Editor <editor@example.org>"
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    sender, rcpts, raw = inbox.messages[0]
+    msg = message_from_bytes(raw, policy=policy.default)
+    assert sender == "editor@example.org" and rcpts == ["me@example.org"]
+    assert msg["From"] == "Ann Editor <editor@example.org>"
+    assert msg["Message-ID"].endswith("@example.org>")
