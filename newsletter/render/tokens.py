@@ -14,6 +14,7 @@ getpos() gives each token's exact source span.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -53,10 +54,7 @@ class _Tokenizer(HTMLParser):
         self.source = source
         self.tokens: list[Token] = []
         # Offsets of each line's start, to turn getpos() into a string index.
-        self.line_starts = [0]
-        for i, char in enumerate(source):
-            if char == "\n":
-                self.line_starts.append(i + 1)
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
 
     def _offset(self) -> int:
         line, col = self.getpos()
