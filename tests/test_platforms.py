@@ -441,3 +441,21 @@ def test_digest_keeps_tags_in_entry_titles_whole(runner, workspace):
     assert first in text, text
     assert "[[" not in text and "PHQ" not in text
     assert "  subject: " in result.output
+
+
+def test_text_holding_the_marker_nonce_is_refused(runner, workspace):
+    from newsletter.content.placeholders import NONCE
+    write_issue(workspace, "2026-03-03-short.md", SHORT_ISSUE + f"\nPHQ{NONCE}70666972737451HP\n")
+    result = runner.invoke(main, ["build", "--platform", "mailchimp"])
+    assert result.exit_code == 1 and "internal marker" in result.output
+    assert not (workspace / "build" / "2026-03-03-short").exists()
+
+
+def test_old_style_sentinels_are_plain_text(runner, workspace):
+    # "PHQ" + hex("first_name|<script>") + "QHP" was decoded by the old pipeline.
+    forged = "PHQ" + "first_name|<script>alert(1)</script>".encode().hex() + "QHP"
+    write_issue(workspace, "2026-03-03-short.md", SHORT_ISSUE + f"\n{forged}\n")
+    result = runner.invoke(main, ["build", "--platform", "mailchimp"])
+    assert result.exit_code == 0, result.output
+    page = (workspace / "build" / "2026-03-03-short" / "email.html").read_text()
+    assert forged in page and "<script" not in page

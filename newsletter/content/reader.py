@@ -19,7 +19,7 @@ from ..source.issue import Issue
 from ..source.markup import Element, Node, links, sanitize, text_of
 from .labels import choose_button
 from .model import Block, Content, Item, Section
-from .placeholders import MARKER, Marker, preview
+from .placeholders import MARKER, Marker, preview, refuse_nonce
 
 # Kramdown inline attribute lists, including the broken forms people type:
 # {:target="_blank"}, {: .class}, {:target="_blank}, {:target=_blank}
@@ -264,6 +264,8 @@ class _Reader:
 def build_content(issue: Issue, config: Config, problems: Problems | None = None) -> Content:
     problems = problems if problems is not None else Problems()
 
+    # Astronomically unlikely by chance; refused so that no input can forge a marker.
+    refuse_nonce(issue.body + repr(issue.meta), issue.display)
     marker = Marker(issue.display, problems)
     body = prepare(issue.body)
     body = marker.placeholders(body, lambda at: issue.body_line + body.count("\n", 0, at))
