@@ -33,6 +33,8 @@ UNTERMINATED = re.compile(r"\[\[[ \t]*(?:%s)\b(?![^\n]*\]\])" % "|".join(NAMES))
 # would rescan the rest of the line from every opener.
 LITERAL = re.compile(r"\{\{(?:(?!\}\})[^\n]){0,200}\}\}|\{%(?:(?!%\})[^\n]){0,200}%\}"
                      r"|\{\{|\{%|\{#|\*\|[A-Z][A-Z0-9_:]{0,60}\|\*|\{\$[A-Za-z_][^{}\n]{0,60}\}")
+# An opener or closer of any service's syntax, on its own.
+OPENER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|\*\||\|\*|\{\$")
 # A fallback is written inside each service's quoting; these would end it.
 UNSAFE_FALLBACK = re.compile(r"[\"'{}\[\]*|%$\\`<>&\x00-\x1f\x7f]")
 
@@ -114,11 +116,18 @@ def preview(text: str) -> str:
     return MARKER.sub(keep, text)
 
 
-def refuse_nonce(text: str, path: str, line: int | None = None) -> None:
+def refuse_nonce(issue) -> None:
     """An input that holds this process's nonce could forge a marker: refuse it."""
-    if NONCE in text:
-        raise IssueError(path, line, "this file contains the build's internal marker "
-                         "value; rename that text (this is almost certainly an attack)")
+    line = None
+    if NONCE in issue.body:
+        line = issue.body_line + issue.body[:issue.body.index(NONCE)].count("\n")
+    else:
+        line = next((issue.line_of(key) for key, value in issue.meta.items()
+                     if NONCE in repr(value)), None)
+        if line is None and NONCE not in repr(issue.meta):
+            return
+    raise IssueError(issue.display, line or 1, "this file contains the build's internal "
+                     "marker value; rename that text (this is almost certainly an attack)")
 
 
 def mark_template(text: str) -> str:
@@ -162,12 +171,22 @@ class Marker:
             return mark(value)
         return PLACEHOLDER.sub(swap, text)
 
-    def literals(self, text: str, line: int | None) -> str:
-        """Template-like text in an already parsed string as Literal markers."""
+    def literals(self, text: str, line: int | None, typed: bool = False) -> str:
+        """Template-like text in an already parsed string as Literal markers.
+
+        `typed`: the text has been parsed, so a `[[name]]` in it was typed to
+        be shown (as `\\[\\[name\\]\\]` or `&#91;&#91;`), not to be filled in.
+        """
         def swap(match: re.Match) -> str:
-            value = Literal(match.group(0))
-            self.found.append(Found(value, self.path, line, match.group(0)))
-            return mark(value)
+            found = match.group(0)
+            if MARKER.search(found):
+                # `{{ [[first_name]] }}`: the placeholder stays one; only the
+                # syntax around it is text.
+                return OPENER.sub(lambda m: mark(Literal(m.group(0))), found)
+            self.found.append(Found(Literal(found), self.path, line, found))
+            return mark(Literal(found))
+        if typed and "[[" in text:
+            text = PLACEHOLDER.sub(lambda m: mark(Literal(m.group(0))), text)
         return LITERAL.sub(swap, text) if ("{" in text or "*|" in text) else text
 
     def nodes(self, nodes: list, line: int | None) -> list:
@@ -181,7 +200,7 @@ class Marker:
             children = stack.pop()
             for i, node in enumerate(children):
                 if isinstance(node, str):
-                    children[i] = self.literals(node, line)
+                    children[i] = self.literals(node, line, typed=True)
                 else:
                     node.attrs = {k: self.literals(v, line) for k, v in node.attrs.items()}
                     stack.append(node.children)

@@ -19,7 +19,7 @@ from ..source.issue import Issue
 from ..source.markup import Element, Node, links, sanitize, text_of
 from .labels import choose_button
 from .model import Block, Content, Item, Section
-from .placeholders import MARKER, Marker, preview, refuse_nonce
+from .placeholders import MARKER, Marker, preview, readable, refuse_nonce
 
 # Kramdown inline attribute lists, including the broken forms people type:
 # {:target="_blank"}, {: .class}, {:target="_blank}, {:target=_blank}
@@ -265,7 +265,7 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
     problems = problems if problems is not None else Problems()
 
     # Astronomically unlikely by chance; refused so that no input can forge a marker.
-    refuse_nonce(issue.body + repr(issue.meta), issue.display)
+    refuse_nonce(issue)
     marker = Marker(issue.display, problems)
     body = prepare(issue.body)
     body = marker.placeholders(body, lambda at: issue.body_line + body.count("\n", 0, at))
@@ -297,8 +297,7 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
             if value:
                 key = event_field(issue, name)[0]
                 line = issue.line_of(key) if key else None
-                setattr(event, name, marker.both(value, line) if name in ("location", "call_script")
-                        else marker.literals(value, line))
+                setattr(event, name, marker.both(value, line))
     meta = mark_meta(issue, marker)
     preheader = meta["preheader"] or first_words(blocks)
     return Content(source=issue.display, title=meta["title"], subject=meta["subject"],
@@ -332,9 +331,17 @@ def first_words(blocks: list[Block], limit: int = 140) -> str:
     for block in blocks:
         nodes = block.nodes or (block.items[0].nodes if block.items else [])
         text = " ".join(text_of(nodes).split())
-        text = " ".join(preview(text).split())
-        if len(text) > 3:
-            if len(text) <= limit:
+        words = preview(text).split()
+        text = " ".join(words)
+        if len(readable(text)) > 3:
+            if len(readable(text)) <= limit:
                 return text
-            return text[:limit].rsplit(" ", 1)[0] + "…"
+            # Cut by what readers see, and between words: a marker is one word.
+            kept, seen = [], 0
+            for word in words:
+                seen += len(readable(word)) + 1
+                if seen > limit:
+                    break
+                kept.append(word)
+            return " ".join(kept) + "…"
     return ""

@@ -15,6 +15,7 @@ from ..content.model import Content
 from ..content.placeholders import Marker
 from ..errors import Problems
 from . import platforms
+from .finalize import finalize_html, finalize_text
 from .html import compile_mjml, render_mjml
 from .inline import inline_css
 from .text import render_text
@@ -79,13 +80,13 @@ def make_email(content: Content, config: Config, problems: Problems,
     text = render_text(text_content or content, config, event_calendar=calendar)
     missing: list[str] = []
     parts = []
-    for part, finalize in ((html, platforms.finalize_html), (text, platforms.finalize_text),
-                           (mjml, platforms.finalize_html)):
+    for part, finalize in ((html, finalize_html), (text, finalize_text),
+                           (mjml, finalize_html)):
         done, lacking = finalize(part, platform, config)
         parts.append(done)
         missing += [m for m in lacking if m not in missing]
     # The subject is pasted into the service's subject field, so it carries tags too.
-    subject, preheader = (platforms.finalize_text(field, platform, config)[0]
+    subject, preheader = (finalize_text(field, platform, config)[0]
                           for field in (content.subject, content.preheader))
     return Email(content.source, subject, preheader, parts[0], parts[1], parts[2],
                  links=links(content), missing=missing, text_links=links(text_content or content))

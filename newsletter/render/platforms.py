@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..content.placeholders import MARKER, Found, Literal, Placeholder, value_of
+from ..content.placeholders import Found, Placeholder
 from ..errors import IssueError, NewsletterError
-from .tokens import escape_attr, join, tokenize
 
 
 
@@ -137,109 +136,6 @@ def tag_for(platform: Platform, name: str, fallback: str | None, config) -> str 
 
 def evaluated(platform: Platform, text: str) -> bool:
     return any(opener in text for opener in platform.evaluates)
-
-
-def literal_text(platform: Platform, text: str) -> str:
-    """Template-like text from the content, as this service prints it in text."""
-    if not evaluated(platform, text):
-        return text
-    table = platform.text_escape or {o: o[0] + ZWNJ + o[1:] for o in platform.evaluates}
-    pattern = re.compile("|".join(map(re.escape, sorted(table, key=len, reverse=True))))
-    return pattern.sub(lambda m: table[m.group(0)], text)
-
-
-# In HTML, every character that starts or ends a service's syntax, as a
-# character reference: `&#123;&#123; x &#125;&#125;` reads `{{ x }}` on screen.
-_HTML_SPECIAL = {ord(c): f"&#{ord(c)};" for c in "{}%|$*#"}
-
-
-def literal_html(text: str) -> str:
-    """Template-like text, escaped for HTML text or a double-quoted attribute."""
-    return escape_attr(text).translate(_HTML_SPECIAL)
-
-
-class _Writer:
-    """Writes one part's markers, collecting the placeholders the service lacks."""
-
-    def __init__(self, platform: Platform, config):
-        self.platform = platform
-        self.config = config
-        self.missing: list[str] = []
-
-    def tag(self, value: Placeholder) -> str | None:
-        tag = tag_for(self.platform, value.name, value.fallback, self.config)
-        if tag is None and value.name not in self.missing:
-            self.missing.append(value.name)
-        return tag
-
-    def text(self, match: re.Match) -> str:
-        value = value_of(match.group(1))
-        if isinstance(value, Literal):
-            return literal_text(self.platform, value.text)
-        tag = self.tag(value)
-        if tag is None:
-            # A first name nobody can fill is better blank than a visible [[...]].
-            return "" if value.name == "first_name" else f"[[{value.name}]]"
-        return tag
-
-    def html(self, match: re.Match) -> str:
-        """The same, escaped for HTML text or a double-quoted attribute value."""
-        value = value_of(match.group(1))
-        if isinstance(value, Literal):
-            if not evaluated(self.platform, value.text):
-                return escape_attr(value.text)
-            return literal_html(value.text)
-        tag = self.tag(value)
-        if tag is None:
-            return "" if value.name == "first_name" else f"[[{value.name}]]"
-        if self.platform.tags.get(value.name) is None:
-            return escape_attr(tag)   # a configured URL or a fallback is data, not a tag
-        # A service's tag is written as the service documents it: its quotes
-        # and braces must reach the service's template engine unescaped. No
-        # tag (or fallback, see content/placeholders.py) holds " & < or >.
-        return tag
-
-
-def finalize_text(text: str, platform: Platform, config) -> tuple[str, list[str]]:
-    """A text part, subject or preheader with the service's tags written in."""
-    writer = _Writer(platform, config)
-    return MARKER.sub(writer.text, text), writer.missing
-
-
-def finalize_html(document: str, platform: Platform, config) -> tuple[str, list[str]]:
-    """The HTML with each marker written for where it stands: text or attribute.
-
-    The document is tokenised and only tokens holding a marker are rewritten,
-    so a marker is never confused with text that resembles one, and markup
-    around it is left byte for byte as the compiler and inliner wrote it.
-    Markers anywhere else (a comment, a tag name) are left for the gate,
-    which refuses them.
-    """
-    writer = _Writer(platform, config)
-    tokens = tokenize(document)
-    for token in tokens:
-        if "PHQ" not in token.raw or not MARKER.search(token.raw):
-            continue
-        if token.kind == "text":
-            # Text around the marker is already escaped by whoever wrote it.
-            token.raw = MARKER.sub(writer.html, token.raw)
-        elif token.kind == "start":
-            token.set_raw_attrs([
-                (name, None if value is None else
-                 "".join(writer.html(piece) if isinstance(piece, re.Match) else escape_attr(piece)
-                         for piece in _split(value)))
-                for name, value in token.attrs])
-    return join(tokens), writer.missing
-
-
-def _split(value: str) -> list:
-    """A string as its plain pieces and its marker matches, in order."""
-    pieces: list = []
-    at = 0
-    for match in MARKER.finditer(value):
-        pieces += [value[at:match.start()], match]
-        at = match.end()
-    return pieces + [value[at:]]
 
 
 def check_found(found: list[Found], platform: Platform, config, problems) -> None:
