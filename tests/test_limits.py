@@ -1,0 +1,198 @@
+"""Hostile input: huge tokens, deep nesting, odd URLs, control characters,
+YAML bombs. Each is a build (or a `path:line` error) in bounded time, never
+a traceback or a hang.
+
+The timing tests use inputs on which the old, quadratic code took several
+times the bound (measured), so they fail rather than pass slowly; the
+linear rewrites are also held to the old patterns' results on small inputs.
+"""
+from __future__ import annotations
+
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from newsletter.checks import text as checks_text
+from newsletter.checks.content import IMG_TAG
+from newsletter.checks.context import _visible_lines
+from newsletter.cli import main
+from newsletter.content import reader
+from newsletter.source import markup
+
+from conftest import ROOT, write_issue
+
+HEAD = "---\ntitle: A fine issue\ndate: 2026-01-05\n---\n\n"
+
+
+def timed(fn, *args):
+    """The result and the seconds of CPU it took: other work on a busy
+    machine does not count against the bounds."""
+    start = time.process_time()
+    result = fn(*args)
+    return result, time.process_time() - start
+
+
+def run(runner, *args):
+    result, took = timed(runner.invoke, main, list(args))
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result, took
+
+
+def errors(result) -> list[str]:
+    return [line for line in result.output.splitlines() if line.startswith("Error:")]
+
+
+# -- the old patterns, to hold the linear rewrites to -------------------------
+
+OLD_SPACED_LINK = re.compile(r"\[[^\]\n]+\][ \t]+\((?:https?://|www\.|mailto:)[^)\s]*\)")
+OLD_LIQUID = re.compile(r"\{%-?\s*(.*?)\s*-?%\}|\{\{-?\s*(.*?)\s*-?\}\}")
+OLD_NOT_PROSE = re.compile(r"`[^`]*`|\w+://[^\s)\]>\"']*|\]\([^)]*\)"
+                           r"|(?:src|href)\s*=\s*(\"[^\"]*\"|'[^']*')", re.I)
+OLD_BROKEN_LINK = re.compile(r"(\]\(\s*<?[^()\s<>]*)\n[ \t]*([^()\s<>]*>?\))")
+
+
+def old_prepare_links(body: str) -> str:
+    while True:
+        joined = OLD_BROKEN_LINK.sub(lambda m: m.group(1) + m.group(2) + "\n", body)
+        if joined == body:
+            return body
+        body = joined
+
+
+def old_visible(lines: list[str]) -> str:
+    return re.sub(r"<!--.*?-->", lambda m: re.sub(r"[^\n]", " ", m.group()), "\n".join(lines), flags=re.S)
+
+
+def spaced_links(line: str) -> list[str]:
+    return [m.group() for m in checks_text.SPACED_LINK.finditer(line) if m.group("link") is not None]
+
+
+def text_of(atoms):
+    return st.lists(st.sampled_from(atoms), max_size=24).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_of(["[", "]", " ", "\t", "(", ")", "https://", "www.", "mailto:", "a", "] (", "\n"]))
+def test_spaced_link_finds_what_the_old_pattern_found(line):
+    for part in line.split("\n"):
+        assert spaced_links(part) == [m.group() for m in OLD_SPACED_LINK.finditer(part)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_of(["{", "}", "%", "{{", "}}", "{%", "%}", "-", " ", "a"]))
+def test_template_tags_are_the_old_pattern_s_matches(line):
+    assert list(checks_text.template_tags(line)) == [m.span() for m in OLD_LIQUID.finditer(line)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_of(["`", "a", "_", "://", "http", "](", ")", "]", "(", " ", "src", "href", "=", '"', "'", "é"]))
+def test_not_prose_matches_the_old_pattern(line):
+    # Apart from an address that itself holds "](", where the new pattern
+    # starts at the last "](" rather than the first.
+    if line.count("](") <= 1:
+        assert [m.span() for m in checks_text.NOT_PROSE.finditer(line)] == \
+            [m.span() for m in OLD_NOT_PROSE.finditer(line)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_of(["<!--", "-->", "-", "<", ">", "a", "\n"]))
+def test_comments_are_blanked_as_before(text):
+    lines = text.split("\n")
+    assert "\n".join(_visible_lines(lines)) == "\n".join(_visible_lines(old_visible(lines).split("\n")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_of(["<img", "<IMG", " ", ">", "a", "<", 'alt=""']))
+def test_img_tags_as_before(line):
+    assert [t for t in IMG_TAG.findall(line) if t.endswith(">")] == re.findall(r"<img\b[^>]*>", line, re.I)
+
+
+# -- each rewrite is linear: inputs on which the old code took seconds ----------
+
+@pytest.mark.parametrize("name, scan, line", [
+    # (what the old code took on this input)
+    ("SPACED_LINK", lambda s: spaced_links(s), "[" * 30_000),                       # 4.7 s
+    ("LIQUID", lambda s: list(checks_text.template_tags(s)), "{{" * 15_000),      # 30 s
+    ("NOT_PROSE word", lambda s: checks_text.NOT_PROSE.sub(" ", s), "a" * 30_000),  # 4 s
+    ("NOT_PROSE ](", lambda s: checks_text.NOT_PROSE.sub(" ", s), "](" * 60_000),   # 11 s
+    ("comments", lambda s: _visible_lines([s]), "<!--" * 10_000),                  # 4.3 s
+    ("img tags", lambda s: IMG_TAG.findall(s), "<img " * 40_000),                  # 12 s
+])
+def test_scans_are_linear(name, scan, line):
+    _, took = timed(scan, line)
+    assert took < 1.0, f"{name} took {took:.1f} s"
+
+
+def test_dates_on_one_long_line_are_checked_in_linear_time(runner, workspace):
+    # Each date used to re-read the whole line to find its sentence: 5 s here.
+    write_issue(workspace, "dates.md", HEAD + "Jan 1 " * 10_000 + "\n")
+    result, took = run(runner, "check", "issues/dates.md")
+    assert took < 5, took
+    assert "issues/dates.md:6: info: 'Jan 1' is before the issue date" in result.output
+
+
+def test_many_broken_links_are_counted_in_linear_time(workspace):
+    # The line of each was counted from the top of the body: quadratic.
+    from newsletter.checks.context import Ctx
+    from newsletter.config import load_config
+    from newsletter.source.issue import read_issue
+    path = write_issue(workspace, "broken.md", HEAD + "[a](http://a\nb) " * 40_000 + "\n")
+    ctx = Ctx(read_issue(path), None, None, load_config())
+    _, took = timed(checks_text.link_source, ctx)
+    assert took < 2, took
+    assert len(ctx.found) == 40_000
+    assert str(ctx.found[-1]) == "issues/broken.md:40005: warning: a link's address is split across " \
+        "lines 40005-40006; put it on one line [link-broken]"
+
+
+def test_links_on_one_long_line_are_checked_in_linear_time(workspace):
+    # Each link searched the whole line for its address (not there: it was
+    # linkified to https://), in each of two checks, and again for `src=`: 5 s.
+    from newsletter.checks import run_checks
+    from newsletter.config import load_config
+    from newsletter.errors import Problems
+    from newsletter.source.issue import read_issue
+    path = write_issue(workspace, "links.md", HEAD + "www.example.org/a " * 8_000 + "\n")
+    config, problems = load_config(), Problems()
+    issue = read_issue(path)
+    content = reader.build_content(issue, config, problems)
+    found, took = timed(run_checks, issue, content, None, config, problems)
+    assert took < 2, took
+    assert "issues/links.md:6: warning: link 'www.example.org/a' has no scheme; using " \
+        "https://www.example.org/a [link-scheme]" in map(str, found)
+
+
+# -- the CLI on hostile files, in a process of its own --------------------------
+
+def cli(workspace, *args, timeout=60):
+    """`newsletter ARGS` in a subprocess, and the seconds of CPU it took;
+    one still running after `timeout` seconds fails the test."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        done = subprocess.run([sys.executable, "-m", "newsletter", *args], cwd=workspace, timeout=timeout,
+                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"newsletter {args[0]} still running after {timeout} s")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done.output = done.stdout + done.stderr
+    assert "Traceback" not in done.output, done.output[-2000:]
+    return done, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+PROSE = ("The town meeting on [the budget](https://example.org/budget) opens Thursday at 7 PM. "
+         "Call your Select Board member and ask them to support Article 4, see www.example.org/a4. ")
+
+
+# -- control characters --------------------------------------------------------------
+
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+BOMB = "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
