@@ -102,6 +102,12 @@ def test_not_prose_matches_the_old_pattern(line):
 
 
 @settings(max_examples=300, deadline=None)
+@given(text_of(["](", "\n", " ", "\t", "a", "<", ">", ")", "(", "]", "\u00a0"]))
+def test_broken_links_are_joined_as_the_old_loop_joined_them(body):
+    assert reader.BROKEN_LINK.sub(reader._join_link, body) == old_prepare_links(body)
+
+
+@settings(max_examples=300, deadline=None)
 @given(text_of(["<!--", "-->", "-", "<", ">", "a", "\n"]))
 def test_comments_are_blanked_as_before(text):
     lines = text.split("\n")
@@ -124,10 +130,25 @@ def test_img_tags_as_before(line):
     ("NOT_PROSE ](", lambda s: checks_text.NOT_PROSE.sub(" ", s), "](" * 60_000),   # 11 s
     ("comments", lambda s: _visible_lines([s]), "<!--" * 10_000),                  # 4.3 s
     ("img tags", lambda s: IMG_TAG.findall(s), "<img " * 40_000),                  # 12 s
+    ("broken link", lambda s: reader.prepare(s), "](" + "\n" * 60_000 + "a)"),     # 12 s
 ])
 def test_scans_are_linear(name, scan, line):
     _, took = timed(scan, line)
     assert took < 1.0, f"{name} took {took:.1f} s"
+
+
+@pytest.mark.parametrize("unit, count", [("<a ", 10_000), ("<a x='>'y", 5_000), ('<a b="', 10_000),
+                                         ("<!--a>", 25_000), ("<![CDATA[>", 40_000)])
+def test_unfinished_html_is_linear(unit, count):
+    # Python 3.11's HTMLParser.close() retried each of these to the end of
+    # the text: these took 5 to 40 s.
+    nodes, took = timed(markup.sanitize, unit * count, lambda *a: None, lambda url, tag: url)
+    assert took < 2.0, f"{unit!r} took {took:.1f} s"
+
+
+def test_a_marked_section_without_a_keyword_is_not_an_assertion_error():
+    nodes = markup.sanitize("<div>a <![ b > c</div>", lambda *a: None, lambda url, tag: url)
+    assert markup.text_of(nodes) == "a  c"
 
 
 def test_dates_on_one_long_line_are_checked_in_linear_time(runner, workspace):
@@ -196,3 +217,12 @@ CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 BOMB = "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+
+
+def test_an_unclosed_comment_is_a_warning(runner, workspace):
+    write_issue(workspace, "note.md", HEAD + "Before.\n\n<!-- a note to self\n\nAll of this is hidden.\n")
+    result, _ = run(runner, "build", "issues/note.md")
+    assert result.exit_code == 0, result.output
+    assert "issues/note.md:8: warning: an HTML comment '<!--' is never closed with '-->'; everything " \
+        "after it is hidden [markup]" in result.output
+    assert "hidden" not in (workspace / "build/note/email.txt").read_text()

@@ -43,7 +43,44 @@ class Element:
 Node = Element | str
 
 
-class _Prescan(HTMLParser):
+class _Parser(HTMLParser):
+    """HTMLParser whose close() takes linear time, and which takes `<![` calmly.
+
+    Python 3.11's HTMLParser.close() (CVE-2025-6069) retries a construct that
+    never ends (a comment without `-->`, a tag without `>`) at every later
+    `<` or `>`, each time scanning to the end: 100 KB of `<!--` or `<a ` took
+    minutes. feed() stops at the first such construct instead; here what is
+    left from there goes to unfinished() in one piece. nh3 then reads it by
+    the HTML standard, where an unclosed comment or tag runs to the end.
+    """
+
+    def close(self):
+        if self.rawdata[:1] not in ("", "<", "&") and not self.cdata_elem:
+            # feed() stopped just after a stray `&#`; close() reads on from
+            # there, and stops for good at the next one: the rest is text.
+            self.goahead(0)
+            if self.rawdata[:1] not in ("", "<", "&") and not self.cdata_elem:
+                rest, self.rawdata = self.rawdata, ""
+                self.handle_data(html.unescape(rest) if self.convert_charrefs else rest)
+        rest = self.rawdata
+        if rest.startswith("<") and len(rest) > 1 and not self.cdata_elem:
+            self.rawdata = ""
+            self.unfinished(rest)
+        super().close()   # a lone `<` or `&...` left at the end becomes text
+
+    def unfinished(self, rest: str) -> None:
+        self.handle_data(rest)
+
+    def parse_marked_section(self, i, report=1):
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            # `<![` without a known keyword, which HTMLParser asserts on; in
+            # HTML it is a bogus comment up to the next `>`.
+            return self.parse_bogus_comment(i)
+
+
+class _Prescan(_Parser):
     """Report dangerous markup and rewrite embeds as links, keeping the rest."""
 
     def __init__(self, report: Report):
@@ -111,8 +148,14 @@ class _Prescan(HTMLParser):
     def handle_pi(self, data):
         pass
 
+    def unfinished(self, rest):
+        if rest.startswith("<!--"):
+            self.report("markup", "an HTML comment '<!--' is never closed with '-->'; "
+                        "everything after it is hidden", "<!--")
+        self.handle_data(rest)
 
-class _TreeBuilder(HTMLParser):
+
+class _TreeBuilder(_Parser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.root = Element("root")
@@ -139,7 +182,9 @@ class _TreeBuilder(HTMLParser):
 
 
 _STYLE_ATTR = re.compile(r"""(\bstyle\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
-_BACKGROUND = re.compile(r"\bbackground\s*:\s*(#[0-9a-f]{3,8}|rgba?\([^)]*\)|[a-z]+)\s*(?=;|$)", re.I)
+# `rgb(` takes no `(` before its `)`: with `[^)]*` a style of many
+# "background:rgb(" and no `)` was rescanned to its end from each one.
+_BACKGROUND = re.compile(r"\bbackground\s*:\s*(#[0-9a-f]{3,8}|rgba?\([^()]*\)|[a-z]+)\s*(?=;|$)", re.I)
 
 
 def _background_colours(html_text: str) -> str:
