@@ -211,6 +211,67 @@ PROSE = ("The town meeting on [the budget](https://example.org/budget) opens Thu
          "Call your Select Board member and ask them to support Article 4, see www.example.org/a4. ")
 
 
+# -- odd URLs ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("front, line, what", [
+    ('RSVP-link: "https://[rsvp]/form"\n', 4, "link 'https://[rsvp]/form'"),
+    ('main-image: "https://[x]/a.png"\n', 4, "image 'https://[x]/a.png'"),
+])
+def test_an_unreadable_event_address_is_dropped_with_a_warning(runner, workspace, front, line, what):
+    write_issue(workspace, "odd.md", HEAD.replace("---\n\n", front + "event-start-date: 2026-01-20\n---\n\n")
+                + "Hello.\n")
+    result, _ = run(runner, "build", "issues/odd.md")
+    assert result.exit_code == 0, result.output
+    assert f"issues/odd.md:{line}: warning: {what} is not a valid address; dropped [link-scheme]" \
+        in result.output
+    assert "[rsvp]" not in (workspace / "build/odd/email.html").read_text()
+
+
+@pytest.mark.parametrize("link", ["[a](https://[::1/x)", '<a href="https://[::1/x">a</a>',
+                                  "![pic of a shed](https://[y]/p.png)", "<https://[x]/y>"])
+def test_an_unreadable_body_address_is_no_traceback(runner, workspace, link):
+    write_issue(workspace, "odd.md", HEAD + f"Hello {link} there.\n")
+    result, _ = run(runner, "build", "issues/odd.md")
+    assert result.exit_code == 0, result.output
+
+
+def test_an_unreadable_address_is_dropped_by_the_fixer(runner, workspace):
+    from newsletter.config import load_config
+    from newsletter.errors import Problems
+    from newsletter.source.issue import read_issue
+    path = write_issue(workspace, "odd.md", HEAD + "Hello.\n")
+    problems = Problems()
+    fix = reader._Reader(read_issue(path), load_config(), [], problems).fixer(None, 9)
+    assert fix("https://[::1/x", "a") is None
+    assert fix("https://ex\uff0fample.org/", "img") is None   # NFKC makes a "/" in the host
+    assert [str(p) for p in problems] == [
+        "issues/odd.md:9: warning: link 'https://[::1/x' is not a valid address; dropped [link-scheme]",
+        "issues/odd.md:9: warning: image 'https://ex\uff0fample.org/' is not a valid address; "
+        "dropped [link-scheme]"]
+
+
+def test_a_digest_survives_an_unreadable_rsvp_link(runner, workspace):
+    write_issue(workspace, "2026-01-05-odd.md", "---\ntitle: Odd one\ndate: 2026-01-05\n"
+                'RSVP-link: "https://[rsvp]/form"\nevent-start-date: 2026-01-20\n---\n\nCome along.\n')
+    write_issue(workspace, "2026-01-06-fine.md", "---\ntitle: Fine one\ndate: 2026-01-06\n---\n\n"
+                "Hello [there](https://example.org/t).\n")
+    result, _ = run(runner, "digest", "--since", "2026-01-01", "--until", "2026-01-10",
+                    "--as-of", "2026-01-10")
+    assert result.exit_code == 0, result.output
+    assert "issues/2026-01-05-odd.md:4: warning: link 'https://[rsvp]/form' is not a valid address" \
+        in result.output
+    text = next((workspace / "build").glob("digest-*/email.txt")).read_text()
+    assert "Come along" in text and "Fine one" in text
+
+
+def test_an_unreadable_site_url_is_a_config_error(runner, workspace):
+    (workspace / "newsletter.toml").write_text('site_url = "https://[example.org]/"\n')
+    write_issue(workspace, "fine.md", HEAD + "Hello.\n")
+    result, _ = run(runner, "build", "issues/fine.md")
+    assert result.exit_code == 1
+    assert errors(result)[0].startswith("Error: newsletter.toml:1: site_url is not a valid address")
+
+
 # -- control characters --------------------------------------------------------------
 
 CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")

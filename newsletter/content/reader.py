@@ -99,11 +99,16 @@ class _Reader:
         return report
 
     def fixer(self, token_map, line: int | None = None):
-        report = self.reporter(token_map, line)
         site = self.config.site_url
 
         def fix(url: str, tag: str) -> str | None:
             url = url.strip()
+            where = line
+            if token_map is None and where is None:
+                # An address from the front matter (the event's image): its key's line.
+                where = next((self.issue.line_of(key) for key, value in self.issue.meta.items()
+                              if isinstance(value, str) and value.strip() == url), None)
+            report = self.reporter(token_map, where)
             if not url:
                 # `[text]()`: resolving "" would link to the site's home page.
                 report("link-scheme", "link with an empty address dropped; its text is kept", "](")
@@ -112,7 +117,14 @@ class _Reader:
                 return url
             if " " in url:
                 url = url.replace(" ", "%20")
-            parts = urlsplit(url)
+            what = "image" if tag == "img" else "link"
+            try:
+                parts = urlsplit(url)
+            except ValueError:
+                # urllib refuses some addresses outright: "https://[rsvp]/form"
+                # (brackets mean an IPv6 host), "https://[::1/x".
+                report("link-scheme", f"{what} {url!r} is not a valid address; dropped", url)
+                return None
             scheme = parts.scheme.lower()
             if scheme in ("http", "https", "mailto", "tel"):
                 return url
@@ -130,8 +142,11 @@ class _Reader:
             if url.startswith("#"):
                 return url
             if site:
-                return urljoin(site.rstrip("/") + "/", url)
-            what = "image" if tag == "img" else "link"
+                try:
+                    return urljoin(site.rstrip("/") + "/", url)
+                except ValueError:
+                    report("link-scheme", f"{what} {url!r} is not a valid address; dropped", url)
+                    return None
             report("relative-link", f"relative {what} {url!r} can't work in email; "
                    "set site_url in newsletter.toml", url)
             return None if tag == "img" else url
