@@ -211,6 +211,59 @@ PROSE = ("The town meeting on [the budget](https://example.org/budget) opens Thu
          "Call your Select Board member and ask them to support Article 4, see www.example.org/a4. ")
 
 
+# -- nesting ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("body", [
+    "<div>" * 1000 + "deep" + "</div>" * 1000,
+    "Text " + "<b>" * 1000 + "deep" + "</b>" * 1000,
+    "<blockquote>" * 1000 + "deep",
+    "*" * 1000 + "deep" + "*" * 1000,
+    "_" * 1000 + "deep" + "_" * 1000,
+    "<div>" * 41 + "deep",
+])
+def test_deep_html_is_an_error_at_its_line(runner, workspace, body):
+    write_issue(workspace, "deep.md", HEAD + "Intro.\n\n" + body + "\n")
+    result, took = run(runner, "build", "issues/deep.md")
+    assert result.exit_code == 1, result.output
+    assert errors(result) == [errors(result)[0]]
+    assert errors(result)[0].startswith("Error: issues/deep.md:8: HTML is nested more than 40 levels deep")
+    assert took < 5
+
+
+def test_forty_levels_of_html_build(runner, workspace):
+    write_issue(workspace, "deep.md", HEAD + "<div>" * 40 + "deep" + "</div>" * 40 + "\n")
+    result, _ = run(runner, "build", "issues/deep.md")
+    assert result.exit_code == 0, result.output
+    assert "deep" in (workspace / "build/deep/email.txt").read_text()
+
+
+@pytest.mark.parametrize("body, line", [
+    (">" * 1000 + " deep text\n", 8),
+    (">" * 20 + " deep text\n", 8),
+    ("".join("  " * i + f"- item{i}\n" for i in range(1000)), 17),
+    ("".join("  " * i + f"- item{i}\n" for i in range(10)), 17),   # markdown-it dropped item9
+    ("> - " * 7 + "deep text\n", 8),   # a quote and a list, 7 times
+])
+def test_deep_quotes_and_lists_are_an_error_not_lost_text(runner, workspace, body, line):
+    write_issue(workspace, "deep.md", HEAD + "Intro.\n\n" + body)
+    result, took = run(runner, "check", "issues/deep.md")
+    assert result.exit_code == 1, result.output
+    assert f"issues/deep.md:{line}: error: quotes and lists are nested more than 19 levels deep" \
+        in result.output
+    assert took < 5
+
+
+@pytest.mark.parametrize("body", [
+    ">" * 19 + " deep text\n",
+    "".join("  " * i + f"- item{i}\n" for i in range(8)) + "  " * 8 + "- deep text\n",
+])
+def test_nesting_up_to_the_limit_keeps_every_word(runner, workspace, body):
+    write_issue(workspace, "deep.md", HEAD + "Intro.\n\n" + body)
+    result, _ = run(runner, "build", "issues/deep.md")
+    assert result.exit_code == 0, result.output
+    assert "deep text" in (workspace / "build/deep/email.txt").read_text()
+
+
 # -- odd URLs ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("front, line, what", [

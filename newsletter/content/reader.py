@@ -13,10 +13,10 @@ from urllib.parse import urljoin, urlsplit
 from markdown_it import MarkdownIt
 
 from ..config import Config
-from ..errors import Problems
+from ..errors import IssueError, Problems
 from ..source.events import DOMAIN, EMAIL, event_field, read_event
 from ..source.issue import Issue
-from ..source.markup import Element, Node, links, sanitize, text_of
+from ..source.markup import Element, NestingError, Node, links, sanitize, text_of
 from .labels import choose_button
 from .model import Block, Content, Item, Section
 from .placeholders import MARKER, Marker, preview
@@ -42,6 +42,8 @@ def make_markdown() -> MarkdownIt:
 
 
 MD = make_markdown()
+# Levels of quotes and lists (a list counts two) whose text markdown-it keeps.
+MAX_NESTING = MD.options.maxNesting - 1
 
 
 def prepare(body: str) -> str:
@@ -163,7 +165,23 @@ class _Reader:
                 self.reporter(token.map)("link-scheme", f"link {following.content!r} has no "
                                          f"scheme; using {child.attrGet('href')}", following.content)
         html = MD.renderer.renderInline(token.children or [], MD.options, {})
-        return sanitize(html, self.reporter(token.map), self.fixer(token.map))
+        return self.sanitize(html, token.map)
+
+    def sanitize(self, html: str, token_map) -> list[Node]:
+        """markup.sanitize, with HTML nested too deeply an error at the block's line."""
+        try:
+            return sanitize(html, self.reporter(token_map), self.fixer(token_map))
+        except NestingError as exc:
+            raise IssueError(self.issue.path, self.file_line(token_map), str(exc)) from None
+
+    def too_deep(self, tok) -> None:
+        """markdown-it silently drops what is nested MD.options.maxNesting levels
+        deep (a quote is one level, a list two: the list and its item); say so."""
+        depth = {"blockquote_open": 1, "bullet_list_open": 2, "ordered_list_open": 2}.get(tok.type)
+        if depth and tok.level + depth >= MD.options.maxNesting:
+            raise IssueError(self.issue.path, self.file_line(tok.map),
+                             f"quotes and lists are nested more than {MAX_NESTING} levels deep "
+                             "here (a list counts two); what is inside would be lost")
 
     # -- blocks
     def blocks(self, tokens, i: int, stop: str | None) -> tuple[list[Block], int]:
@@ -172,6 +190,7 @@ class _Reader:
             tok = tokens[i]
             if stop and tok.type == stop:
                 return out, i + 1
+            self.too_deep(tok)
             if tok.type == "paragraph_open":
                 nodes = self.inline(tokens[i + 1])
                 out.append(self.paragraph(nodes, tok.map))
@@ -194,7 +213,7 @@ class _Reader:
                 out.append(Block("rule", self.file_line(tok.map)))
                 i += 1
             elif tok.type == "html_block":
-                nodes = sanitize(tok.content, self.reporter(tok.map), self.fixer(tok.map))
+                nodes = self.sanitize(tok.content, tok.map)
                 if text_of(nodes).strip() or any(isinstance(n, Element) for n in nodes):
                     out.append(self.paragraph(nodes, tok.map, kind="html"))
                 i += 1

@@ -29,6 +29,9 @@ STYLE_PROPERTIES = {"color", "background-color", "font-weight", "font-style", "f
                     "text-decoration", "text-align", "font-family"}
 SCHEMES = {"http", "https", "mailto", "tel"}
 BAD_URL = re.compile(r"^\s*(javascript|vbscript|data)\s*:", re.I)
+# HTML elements inside one another in one block, after sanitising. Deeper is
+# an error rather than a RecursionError in the renderers, or text cut off.
+MAX_DEPTH = 40
 
 Report = Callable[[str, str, str], None]   # (check id, message, text to find the line by)
 
@@ -41,6 +44,10 @@ class Element:
 
 
 Node = Element | str
+
+
+class NestingError(ValueError):
+    """HTML nested deeper than MAX_DEPTH; the reader adds the file and line."""
 
 
 class _Parser(HTMLParser):
@@ -166,6 +173,10 @@ class _TreeBuilder(_Parser):
         self.stack[-1].children.append(el)
         if tag not in VOID_TAGS:
             self.stack.append(el)
+            if len(self.stack) > MAX_DEPTH + 1:
+                inside = " inside ".join(f"<{e.tag}>" for e in reversed(self.stack[-3:]))
+                raise NestingError(f"HTML is nested more than {MAX_DEPTH} levels deep ({inside} "
+                                   f"inside ...); the limit is {MAX_DEPTH}")
 
     def handle_startendtag(self, tag, attrs):
         self.stack[-1].children.append(Element(tag, {k: v or "" for k, v in attrs}))
