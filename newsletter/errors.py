@@ -97,7 +97,7 @@ IDS = ("input", "config-key", "markup", "link-scheme", "relative-link", "event-d
        "link-duplicate", "image-alt", "image-size", "event-past", "date-past",
        "leftover-liquid", "leftover-todo", "leftover-heading", "leftover-item",
        "subject-length", "preheader", "front-matter-key",
-       "postal-address", "required-tag", "template-syntax", "digest")
+       "postal-address", "required-tag", "template-syntax", "digest", "control-character")
 
 
 def ignore_list(value) -> list[str]:

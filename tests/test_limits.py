@@ -151,6 +151,11 @@ def test_a_marked_section_without_a_keyword_is_not_an_assertion_error():
     assert markup.text_of(nodes) == "a  c"
 
 
+def test_html_entities_cannot_make_control_characters():
+    nodes = markup.sanitize("<span>a&#1;b&#x0B;c&#x7f;d</span>", lambda *a: None, lambda url, tag: url)
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", markup.text_of(nodes))
+
+
 def test_dates_on_one_long_line_are_checked_in_linear_time(runner, workspace):
     # Each date used to re-read the whole line to find its sentence: 5 s here.
     write_issue(workspace, "dates.md", HEAD + "Jan 1 " * 10_000 + "\n")
@@ -328,6 +333,44 @@ def test_an_unreadable_site_url_is_a_config_error(runner, workspace):
 # -- control characters --------------------------------------------------------------
 
 CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def test_control_characters_in_front_matter_are_removed_with_a_warning(runner, workspace):
+    write_issue(workspace, "ctl.md", '---\ntitle: "Spring\\x07 fair \\x85news"\ndate: 2026-01-05\n'
+                'subject: "Come\\x1b[31m to the fair"\npreheader: "Food,\\tmusic \\ud800and games"\n'
+                'Location: "Town\\thall \\x00annex"\nevent-start-date: 2026-01-20\n'
+                'call-script-text: "Hi\\x0c there"\ntags: [a, "b\\x01", {c: "d\\x02"}]\n---\n\nHello.\n')
+    result, _ = run(runner, "build", "issues/ctl.md")
+    assert result.exit_code == 0, result.output
+    for line, chars, key in [(2, "characters U+0007, U+0085", "title"), (4, "character U+001B", "subject"),
+                             (5, "character U+D800", "preheader"), (6, "character U+0000", "Location"),
+                             (8, "character U+000C", "call-script-text"),
+                             (9, "characters U+0001, U+0002", "tags")]:
+        assert f"issues/ctl.md:{line}: warning: control {chars} removed from {key} [control-character]" \
+            in result.output
+    html = (workspace / "build/ctl/email.html").read_text()
+    text = (workspace / "build/ctl/email.txt").read_text()
+    assert not CONTROLS.search(html + text)
+    assert "Spring fair news" in html and "Town hall annex" in text and "Food, music and games" in html
+
+
+def test_control_characters_typed_in_front_matter_are_removed(runner, workspace):
+    (workspace / "issues" / "ctl.md").write_bytes(
+        b"---\ntitle: Typed\x07 bell\ndate: 2026-01-05\nLocation: Hall\x7f one\n---\n\nHi.\n")
+    result, _ = run(runner, "build", "issues/ctl.md")
+    assert result.exit_code == 0, result.output   # PyYAML refuses them: it was an error at line 1
+    assert "issues/ctl.md:2: warning: control character U+0007 removed from the front matter" in result.output
+    assert "issues/ctl.md:4: warning: control character U+007F removed" in result.output
+    assert "Typed bell" in (workspace / "build/ctl/email.html").read_text()
+
+
+def test_control_characters_in_the_body_never_reach_the_email(runner, workspace):
+    write_issue(workspace, "ctl.md", HEAD + "Bell\x07 and\x85 next\x9f line.\n\n"
+                "<span>a&#1;b&#x0B;c</span>\n")
+    result, _ = run(runner, "build", "issues/ctl.md")
+    assert result.exit_code == 0, result.output
+    assert not CONTROLS.search((workspace / "build/ctl/email.html").read_text())
+    assert "Bell and next line." in (workspace / "build/ctl/email.txt").read_text()
 
 
 BOMB = "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))

@@ -192,6 +192,8 @@ def subject(ctx: Ctx) -> None:
 
 def front_matter(ctx: Ctx) -> None:
     issue = ctx.issue
+    for line, id, message in issue.read_warnings:   # control characters taken out
+        ctx.add("warning", line, id, message)
     known = {norm_key(k): k for k in KNOWN_KEYS}
     for key in issue.meta:
         if norm_key(key) in known:

@@ -24,7 +24,9 @@ from .placeholders import MARKER, Marker, preview
 # Kramdown inline attribute lists, including the broken forms people type:
 # {:target="_blank"}, {: .class}, {:target="_blank}, {:target=_blank}
 IAL = re.compile(r"\{:[^{}\n]*\}")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls but tab and line breaks, DEL, C1 controls and lone surrogates:
+# MJML's XML parser refuses some, and none is anything a reader can see.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # A link destination broken across lines: [text](https://exa
 #   mple.org/page) -> joined, with the newline moved after the link.
 BROKEN_LINK = re.compile(r"(\]\(\s*<?[^()\s<>]*)\n[ \t]*([^()\s<>]*>?\))")

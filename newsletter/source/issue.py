@@ -22,6 +22,12 @@ SUFFIXES = (".md", ".markdown")
 # YAML keys and URLs without anyone being able to see why.
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(\s|$)")
+# C0 controls but tab and line breaks, DEL, the C1 controls, and lone
+# surrogates (which only a YAML escape like "\ud800" can make). MJML's XML
+# parser refuses them: one in a title failed the build with no file or line.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Front matter shown on one line, where a tab is a space.
+ONE_LINE = ("title", "subject", "preheader", "description", "location")
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _DATETIME = re.compile(
     r"^(\d{4}-\d{1,2}-\d{1,2})(?:[ T]+(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})?)?$")
@@ -40,6 +46,8 @@ class Issue:
     preheader: str | None = None
     published: bool = True
     duplicates: dict[str, list[int]] = field(default_factory=dict)   # key -> lines, if set twice
+    # Warnings found while reading, as (line, check id, message); checks report them.
+    read_warnings: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def display(self) -> str:
@@ -176,12 +184,66 @@ def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str
     return {str(k): v for k, v in meta.items()}, _key_lines(front)
 
 
+def _without_controls(front: str, warnings: list) -> str:
+    """The front matter as typed, less control characters, each line's reported."""
+    if not CONTROL.search(front):
+        return front
+    lines = front.split("\n")
+    for i, line in enumerate(lines):
+        if CONTROL.search(line):
+            warnings.append((i + 2, "control-character",
+                             f"{_named(line)} removed from the front matter"))
+            lines[i] = CONTROL.sub("", line)
+    return "\n".join(lines)
+
+
+def _named(text: str) -> str:
+    found = sorted(set(CONTROL.findall(text)))
+    return ("control character " if len(found) == 1 else "control characters ") + \
+        ", ".join(f"U+{ord(c):04X}" for c in found)
+
+
+def _clean_values(meta: dict[str, Any], lines: dict[str, int], warnings: list) -> None:
+    """Control characters out of every string value (a YAML escape such as
+    "\x07" makes one), in lists and mappings too; tabs in one-line fields
+    become spaces. Shared values (aliases) are cleaned once."""
+    seen: set[int] = set()
+
+    def clean(value, found: list[str]):
+        if isinstance(value, str):
+            if CONTROL.search(value):
+                found.append(value)
+                value = CONTROL.sub("", value)
+            return value
+        if isinstance(value, list | dict) and id(value) not in seen:
+            seen.add(id(value))
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for k, v in list(items):
+                value[k] = clean(v, found)
+        return value
+
+    for key, value in meta.items():
+        found: list[str] = []
+        value = clean(value, found)
+        if found:
+            warnings.append((lines.get(key, 1), "control-character",
+                             f"{_named(''.join(found))} removed from {key}"))
+        if isinstance(value, str) and "\t" in value and \
+                re.sub(r"[\s_-]+", "", key.lower()) in ONE_LINE:
+            value = value.replace("\t", " ")
+        meta[key] = value
+
+
 def read_issue(path: str | Path) -> Issue:
     path = Path(path)
     text = read_text(path)
     front, body, body_line = split_front_matter(path, text)
+    warnings: list[tuple[int, str, str]] = []
+    if front is not None:
+        front = _without_controls(front, warnings)
     meta, key_lines = parse_front_matter(path, front) if front is not None else ({}, {})
     lines = {key: found[-1] for key, found in key_lines.items()}
+    _clean_values(meta, lines, warnings)
 
     title = meta.get("title")
     if title is None or (isinstance(title, str) and not title.strip()):
@@ -208,7 +270,8 @@ def read_issue(path: str | Path) -> Issue:
     return Issue(path=path, title=title, date=date, meta=meta, lines=lines, body=body,
                  body_line=body_line, subject=subject, preheader=preheader,
                  published=meta.get("published", True) is not False,
-                 duplicates={k: found for k, found in key_lines.items() if len(found) > 1})
+                 duplicates={k: found for k, found in key_lines.items() if len(found) > 1},
+                 read_warnings=warnings)
 
 
 def date_from_name(path: Path) -> dt.date | None:

@@ -32,6 +32,10 @@ BAD_URL = re.compile(r"^\s*(javascript|vbscript|data)\s*:", re.I)
 # HTML elements inside one another in one block, after sanitising. Deeper is
 # an error rather than a RecursionError in the renderers, or text cut off.
 MAX_DEPTH = 40
+# What an HTML character reference can still make after sanitising (`&#1;`)
+# but MJML's XML parser refuses or no reader can see: C0 controls but tab and
+# line breaks, DEL, C1 controls, lone surrogates.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 Report = Callable[[str, str, str], None]   # (check id, message, text to find the line by)
 
@@ -169,7 +173,7 @@ class _TreeBuilder(_Parser):
         self.stack = [self.root]
 
     def handle_starttag(self, tag, attrs):
-        el = Element(tag, {k: v or "" for k, v in attrs})
+        el = Element(tag, _attrs(attrs))
         self.stack[-1].children.append(el)
         if tag not in VOID_TAGS:
             self.stack.append(el)
@@ -179,7 +183,7 @@ class _TreeBuilder(_Parser):
                                    f"inside ...); the limit is {MAX_DEPTH}")
 
     def handle_startendtag(self, tag, attrs):
-        self.stack[-1].children.append(Element(tag, {k: v or "" for k, v in attrs}))
+        self.stack[-1].children.append(Element(tag, _attrs(attrs)))
 
     def handle_endtag(self, tag):
         for i in range(len(self.stack) - 1, 0, -1):
@@ -188,8 +192,13 @@ class _TreeBuilder(_Parser):
                 return
 
     def handle_data(self, data):
+        data = CONTROL.sub("", data)
         if data:
             self.stack[-1].children.append(data)
+
+
+def _attrs(attrs) -> dict[str, str]:
+    return {k: CONTROL.sub("", v or "") for k, v in attrs}
 
 
 _STYLE_ATTR = re.compile(r"""(\bstyle\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
