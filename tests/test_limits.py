@@ -212,8 +212,56 @@ def cli(workspace, *args, timeout=60):
     return done, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_a_one_megabyte_token_is_over_in_seconds(workspace, command):
+    # Before: over 30 s, and 100 KB took 50 s; the NOT_PROSE scheme pattern.
+    write_issue(workspace, "token.md", HEAD + "a" * 1_000_000 + "\n")
+    done, took = cli(workspace, command, "issues/token.md")
+    assert took < 5, f"{command} took {took:.1f} s"
+    assert done.returncode == 1   # the email would be 989 KB: Gmail clips it
+    assert "issues/token.md: error: HTML is 989.0 KB" in done.output
+
+
 PROSE = ("The town meeting on [the budget](https://example.org/budget) opens Thursday at 7 PM. "
          "Call your Select Board member and ask them to support Article 4, see www.example.org/a4. ")
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_two_megabytes_of_prose_are_refused_at_once(workspace, command):
+    write_issue(workspace, "prose.md", HEAD + (PROSE * 3 + "\n\n") * 4_100)
+    done, took = cli(workspace, command, "issues/prose.md")
+    assert took < 5, took
+    assert done.returncode == 1
+    assert "issues/prose.md:1: error: issue is 2.0 MB; the limit is 1 MB" in done.output.replace(
+        "Error: issues/prose.md:1:", "issues/prose.md:1: error:")
+    assert not (workspace / "build").exists()
+
+
+@pytest.mark.parametrize("body, bound", [
+    # The bound is CPU seconds; in brackets, what `check` takes now and took
+    # before these fixes.
+    pytest.param("[" * 200_000, 30, marks=pytest.mark.slow),   # (6 s, in markdown-it; over 30 s)
+    ("](" * 300_000, 15),                                       # (2.7 s; over 30 s)
+    ("<!--" * 100_000, 15),                                     # (0.9 s; over 30 s)
+    ('href="' * 200_000, 5),                                    # (0.4 s, over 1 MB; over 30 s)
+    ("http://" + "a" * 1_000_000, 15),                          # (1.4 s; 4 s)
+    ("Jan 1 " * 200_000, 5),                                    # (0.5 s, over 1 MB; over 30 s)
+    ("Jan 1 " * 100_000, 15),                                   # (4.2 s; over 90 s)
+    pytest.param("{{" * 100_000, 30, marks=pytest.mark.slow),  # (5 s, most in placeholders; over 90 s)
+], ids=["brackets", "link-openers", "comments", "hrefs-1.2MB", "url", "dates-1.2MB", "dates", "template-tags"])
+def test_hostile_bodies_are_checked_in_bounded_time(workspace, body, bound):
+    write_issue(workspace, "hostile.md", HEAD + body + "\n")
+    done, took = cli(workspace, "check", "issues/hostile.md")
+    assert took < bound, f"{took:.1f} s"
+    assert done.returncode in (0, 1)
+    assert re.search(r"^issues/hostile\.md(:\d+)?: (error|warning|info): ", done.output, re.M)
+
+
+def test_one_megabyte_is_still_read(runner, workspace):
+    path = write_issue(workspace, "edge.md", HEAD + "x" * (1024 * 1024 - len(HEAD)))
+    assert path.stat().st_size == 1024 * 1024
+    result, _ = run(runner, "check", "issues/edge.md")
+    assert "the limit is 1 MB" not in result.output
 
 
 # -- nesting ----------------------------------------------------------------------
@@ -373,7 +421,98 @@ def test_control_characters_in_the_body_never_reach_the_email(runner, workspace)
     assert "Bell and next line." in (workspace / "build/ctl/email.txt").read_text()
 
 
+# -- files that are hardly issues --------------------------------------------------------
+
+def test_an_empty_file(runner, workspace):
+    write_issue(workspace, "empty.md", "")
+    result, _ = run(runner, "build", "issues/empty.md")
+    assert result.exit_code == 1 and errors(result) == ["Error: issues/empty.md:1: missing 'title' "
+                                                         "in front matter"]
+
+
+@pytest.mark.parametrize("text", ["---", "---\n"])
+def test_a_file_that_is_only_dashes(runner, workspace, text):
+    write_issue(workspace, "dashes.md", text)
+    result, _ = run(runner, "build", "issues/dashes.md")
+    assert result.exit_code == 1
+    assert errors(result) == ["Error: issues/dashes.md:1: front matter starts with '---' but has no closing '---'"]
+
+
+def test_garbage_bytes(runner, workspace):
+    (workspace / "issues" / "junk.md").write_bytes(bytes(range(1, 256)) * 50)
+    result, _ = run(runner, "build", "issues/junk.md")
+    assert result.exit_code == 1
+    assert errors(result) == ["Error: issues/junk.md:2: not UTF-8 text; save the file as UTF-8"]
+
+
+def test_a_long_front_matter_builds(runner, workspace):
+    write_issue(workspace, "long.md", "---\ntitle: Long front matter\ndate: 2026-01-05\n"
+                + "".join(f"key{i}: value {i}\n" for i in range(5000)) + "---\n\nBody.\n")
+    result, took = run(runner, "build", "issues/long.md")
+    assert result.exit_code == 0, result.output
+    assert took < 10
+
+
 BOMB = "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+
+
+@pytest.mark.parametrize("key", ["subject", "Location", "tags"])
+def test_a_billion_laughs_is_refused(runner, workspace, key):
+    write_issue(workspace, "bomb.md", "---\ntitle: Laughs\ndate: 2026-01-05\n"
+                "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + BOMB + f"{key}: *i\n---\n\nHi.\n")
+    result, took = run(runner, "build", "issues/bomb.md")
+    assert took < 5
+    assert result.exit_code == 1
+    assert errors(result) == ["Error: issues/bomb.md:9: YAML aliases (*name) make the front matter over "
+                              "1,000,000 values and characters long; write the values out instead"]
+
+
+def test_a_few_aliases_are_fine(runner, workspace):
+    write_issue(workspace, "alias.md", "---\ntitle: &t Aliases are fine\nsubject: *t\ndate: 2026-01-05\n"
+                "tags: &tags [a, b]\ncategories: *tags\n---\n\nHi.\n")
+    result, _ = run(runner, "build", "issues/alias.md")
+    assert result.exit_code == 0, result.output
+
+
+def test_an_alias_inside_itself_is_refused(runner, workspace):
+    write_issue(workspace, "self.md", "---\ntitle: Self\ndate: 2026-01-05\nLocation: &a [x, *a]\n---\n\nHi.\n")
+    result, _ = run(runner, "build", "issues/self.md")
+    assert result.exit_code == 1
+    assert errors(result) == ["Error: issues/self.md:4: a YAML alias (*name) in the front matter refers "
+                              "to the value it is part of"]
+
+
+def test_deeply_nested_yaml(runner, workspace):
+    write_issue(workspace, "deep.md", "---\ntitle: Deep\ndate: 2026-01-05\nx: " + "[" * 1200 + "\n---\n\nHi.\n")
+    result, _ = run(runner, "build", "issues/deep.md")
+    assert result.exit_code == 1
+    assert errors(result) == ["Error: issues/deep.md:4: front matter is nested too deeply"]
+
+
+def test_a_five_digit_year(runner, workspace):
+    write_issue(workspace, "far.md", "---\ntitle: Far\ndate: 99999-01-01\n---\n\nHi.\n")
+    result, _ = run(runner, "build", "issues/far.md")
+    assert result.exit_code == 1
+    assert errors(result)[0].startswith("Error: issues/far.md:3: cannot read date '99999-01-01'")
+
+
+@pytest.mark.parametrize("date, year", [("9999-12-31 23:30:00 -05:00", 9999), ("0001-01-01 00:10:00 +05:00", 1),
+                                        ("1899-12-31", 1899), ("3000-01-01", 3000)])
+def test_a_year_out_of_range_is_an_error(runner, workspace, date, year):
+    # The first two overflowed when the calendar file converted them to UTC.
+    write_issue(workspace, "edge.md", f"---\ntitle: Edge of time\ndate: {date}\n"
+                "event-start-date: 2026-01-20\n---\n\nOn Dec 30 and Jan 1.\n")
+    result, _ = run(runner, "build", "issues/edge.md")
+    assert result.exit_code == 1
+    assert errors(result) == [f"Error: issues/edge.md:3: the date {date[:10]} has the year {year}; "
+                              "is it a typo?"]
+
+
+def test_a_year_out_of_range_in_the_file_name(runner, workspace):
+    write_issue(workspace, "0001-01-01-edge.md", "---\ntitle: Edge of time\n---\n\nHi.\n")
+    result, _ = run(runner, "build", "issues/0001-01-01-edge.md")
+    assert errors(result) == ["Error: issues/0001-01-01-edge.md:1: the date 0001-01-01 has the year 1; "
+                              "is it a typo?"]
 
 
 def test_an_unclosed_comment_is_a_warning(runner, workspace):
