@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -215,3 +216,9 @@ def _validate(config: Config, text: str, path: Path) -> None:
     if config.site_url and not re.match(r"https?://", config.site_url):
         raise IssueError(path, _key_line(text, "site_url"),
                          f"site_url must start with https:// (got '{config.site_url}')")
+    for key in ("site_url", "logo_url", "unsubscribe_url", "view_online_url", "ics_base_url"):
+        try:
+            urlsplit(getattr(config, key))
+        except ValueError as exc:   # "https://[example.org]/": brackets mean an IPv6 host
+            raise IssueError(path, _key_line(text, key),
+                             f"{key} is not a valid address ({exc}): '{getattr(config, key)}'") from None

@@ -32,6 +32,10 @@ PLACEHOLDER_ALT = {"image", "img", "photo", "picture", "pic", "graphic", "alt", 
 FILE_NAME = re.compile(r"^[\w.%-]+\.(jpe?g|png|gif|webp|svg|bmp|tiff?)$|^(img|dsc|dscn|pxl)[_-]?\d+",
                        re.I)
 SIZE_IN_NAME = re.compile(r"-(\d{3,5})x\d{3,5}\.\w+$")   # WordPress-style photo-1024x683.jpg
+# An <img> tag; one with no `>` after it runs to the end of the line and is
+# skipped, since every later `<img` would fail too (as `<img\b[^>]*>` each
+# one was rescanned to the end: quadratic).
+IMG_TAG = re.compile(r"<img\b[^>]*+>?", re.I)
 
 
 
@@ -47,6 +51,15 @@ def _places(blocks: list[Block]):
         yield from _places(block.children)
 
 
+def _split(url: str):
+    """urlsplit, or nothing for an address urllib can't read ("https://[x]/"
+    raises ValueError); the build drops those with a warning of its own."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return urlsplit("")
+
+
 def _clean(text: str) -> str:
     return " ".join(text.split())
 
@@ -58,8 +71,7 @@ def link_text(ctx: Ctx) -> None:
         for a in links(nodes):
             text, href = _clean(text_of(a.children)), a.attrs["href"]
             where = ctx.find(line, href, text)
-            if re.search(rf"src\s*=\s*[\"']?{re.escape(href)}", ctx.body[where - ctx.issue.body_line]
-                         if where >= ctx.issue.body_line else ""):
+            if ctx.src_of(where, href):
                 continue   # an embed the build turned into a link; reported as markup
             # In an action card the button carries a descriptive label, so
             # the vague inline link is a suggestion rather than a warning.
@@ -86,7 +98,7 @@ def link_addresses(ctx: Ctx) -> None:
                 seen[href].append(where)
     plain: dict[str, list[str]] = {}
     for href, lines in seen.items():
-        parts = urlsplit(href)
+        parts = _split(href)
         # A local address or an explicit port (http://host:8000) has no https twin.
         if parts.scheme == "http" and not re.match(r"^(localhost|[\d.]+)(:\d+)?$", parts.netloc) \
                 and not re.search(r":(?!80$)\d+$", parts.netloc):
@@ -115,7 +127,7 @@ def images(ctx: Ctx) -> None:
     for nodes, line, _ in _places(ctx.content.blocks()):
         for img in (el for el in walk(nodes) if el.tag == "img"):
             src = img.attrs.get("src", "")
-            name = unquote(urlsplit(src).path.rstrip("/").rsplit("/", 1)[-1]) or src
+            name = unquote(_split(src).path.rstrip("/").rsplit("/", 1)[-1]) or src
             where = ctx.find(line, name, src)
             alt = _clean(img.attrs.get("alt", ""))
             stem = name.rsplit(".", 1)[0].lower()
@@ -143,8 +155,9 @@ def _decorative(ctx: Ctx, line: int, src: str) -> bool:
     """True when the source writes alt="" on purpose in an <img> tag;
     Markdown's ![](x) gives the same empty alt, but by oversight."""
     text = ctx.body[line - ctx.issue.body_line] if line >= ctx.issue.body_line else ""
-    return any(re.search(r"\balt\s*=\s*(\"\"|'')", tag) and urlsplit(src).path.rsplit("/", 1)[-1] in tag
-               for tag in re.findall(r"<img\b[^>]*>", text, re.I))
+    name = _split(src).path.rsplit("/", 1)[-1]
+    return any(tag.endswith(">") and re.search(r"\balt\s*=\s*(\"\"|'')", tag) and name in tag
+               for tag in IMG_TAG.findall(text))
 
 
 # -- subject, preheader, front matter -----------------------------------------
@@ -179,6 +192,8 @@ def subject(ctx: Ctx) -> None:
 
 def front_matter(ctx: Ctx) -> None:
     issue = ctx.issue
+    for line, id, message in issue.read_warnings:   # control characters taken out
+        ctx.add("warning", line, id, message)
     known = {norm_key(k): k for k in KNOWN_KEYS}
     for key in issue.meta:
         if norm_key(key) in known:

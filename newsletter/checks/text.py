@@ -8,6 +8,7 @@ In: the `Ctx` they are given (its issue, visible body lines, `add`,
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from urllib.parse import unquote
@@ -22,15 +23,23 @@ from .context import Ctx
 BROKEN_LINK = re.compile(r"\]\(\s*<?(?:https?://|www\.)[^()\s<>]*\n[ \t]*[^()\s<>]+>?\)"
                          r"|href\s*=\s*\"[^\"\n>]*\n[^\"\n>]*\"")
 MAILBOX = re.compile(r"^[^@\s/:]+@[\w-]+(\.[\w-]+)+$")   # looser than RFC 5322 on purpose
-SPACED_LINK = re.compile(r"\[[^\]\n]+\][ \t]+\((?:https?://|www\.|mailto:)[^)\s]*\)")
+# `[text] (https://...)`. The text runs to the first `]` and is taken whole
+# (`++`), and when no spaced link follows the match is only `[text` (group
+# "link" unset): every `[` before that `]` would fail the same way, so none is
+# tried again. Written as `\[[^\]\n]+\]...`, a line of `[[[[...` was rescanned
+# to its end from each `[`: quadratic, minutes for 200,000 of them.
+SPACED_LINK = re.compile(r"\[[^\]\n]++(?P<link>\][ \t]+\((?:https?://|www\.|mailto:)[^)\s]*\))?")
 DESTINATION = re.compile(r"\]\(\s*<?([^)>\n]*)|href\s*=\s*([\"'])(.*?)\2", re.I)
-LIQUID = re.compile(r"\{%-?\s*(.*?)\s*-?%\}|\{\{-?\s*(.*?)\s*-?\}\}")
 # Mailchimp's *|FNAME|* and MailerLite's {$name}, pasted from an old campaign.
 MERGE_TAG = re.compile(r"\*\|[A-Z0-9_:]+\|\*|\{\$\w+\}")
 # "TK" followed by a capitalised word is a name ("TK Maxx"), not a placeholder.
 TODO = re.compile(r"\b(TODO|TK(?! [A-Z])|XXX+|FIXME)\b|\b(?i:lorem ipsum)\b")
 # Addresses and `code` are not prose: /docs/TODO.md or `XXX` there is on purpose.
-NOT_PROSE = re.compile(r"`[^`]*`|\w+://[^\s)\]>\"']*|\]\([^)]*\)"
+# Each part is linear: a scheme starts at a word's start and takes the whole
+# word (`\b\w++`), and `](...)` stops at the next `](` as well as at `)`.
+# As `\w+://` and `\]\([^)]*\)` they rescanned a long word, or a line of
+# `](](](...` with no `)`, from every position: quadratic.
+NOT_PROSE = re.compile(r"`[^`]*`|\b\w++://[^\s)\]>\"']*|\]\((?:[^)\]]|\](?!\())*+\)"
                        r"|(?:src|href)\s*=\s*(\"[^\"]*\"|'[^']*')", re.I)
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
@@ -57,14 +66,19 @@ def good_mailto(href: str) -> bool:
 def link_source(ctx: Ctx) -> None:
     """What only the source shows: the build joins, encodes or prints these."""
     source = "\n".join(ctx.text)
+    line, counted = ctx.issue.body_line, 0
     for match in BROKEN_LINK.finditer(source):
-        line = ctx.issue.body_line + source.count("\n", 0, match.start())
+        # Counted on from the last match, not from the top each time.
+        line += source.count("\n", counted, match.start())
+        counted = match.start()
         ctx.add("warning", line, "link-broken",
                 f"a link's address is split across lines {line}-{line + match.group().count(chr(10))}; "
                 "put it on one line")
     for i, text in enumerate(ctx.text):
         line = ctx.issue.body_line + i
         for match in SPACED_LINK.finditer(text):
+            if match.group("link") is None:
+                continue
             ctx.add("warning", line, "link-broken", f"space between ] and ( in {match.group()[:60]!r}; "
                     "Markdown shows it as text, not a link")
         for match in DESTINATION.finditer(text):
@@ -109,14 +123,23 @@ def date_past(ctx: Ctx) -> None:
     today = ctx.issue.day
     for i, text in enumerate(ctx.text):
         dates = [(m, when) for m in DATE.finditer(text) if (when := _date_of(m, today))]
-        for match, when in dates:
-            start, end = _sentence(text, match.start())
-            sentence = text[start:end]
-            # A later date in the same sentence means the old one is context:
-            # "registration opened April 28 and closes May 15".
-            later = any(when2 >= today for m2, when2 in dates if start <= m2.start() < end)
-            if 0 < (today - when).days <= DATE_WINDOW and not later \
-                    and not RECAP.search(sentence) and not RECURRING.search(sentence):
+        if not dates:
+            continue
+        # Sentences are found once per line and each is searched once, however
+        # many dates it holds: a line of 200,000 dates was re-read per date.
+        ends = _sentence_ends(text)
+        sentence_of = [bisect.bisect_right(ends, m.start()) for m, _ in dates]
+        # A later date in the same sentence means the old one is context:
+        # "registration opened April 28 and closes May 15".
+        later = {k for k, (_, when) in zip(sentence_of, dates) if when >= today}
+        looks_back: dict[int, bool] = {}
+        for k, (match, when) in zip(sentence_of, dates):
+            if not 0 < (today - when).days <= DATE_WINDOW or k in later:
+                continue
+            if k not in looks_back:
+                sentence = text[ends[k - 1] if k else 0:ends[k] if k < len(ends) else len(text)]
+                looks_back[k] = bool(RECAP.search(sentence) or RECURRING.search(sentence))
+            if not looks_back[k]:
                 ctx.add("info", ctx.issue.body_line + i, "date-past",
                         f"{match.group(0).strip()!r} is before the issue date "
                         f"({today:%B} {today.day}); is it still news?")
@@ -133,12 +156,11 @@ def _date_of(match: re.Match, today: dt.date) -> dt.date | None:
         return None
 
 
-def _sentence(text: str, at: int) -> tuple[int, int]:
-    """The span of the sentence around `at`; "Jan." and "St." don't end one."""
-    ends = [m.end() for m in re.finditer(r"(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z]{2})[.!?](\s|$)", text)]
-    start = max((e for e in ends if e <= at), default=0)
-    end = min((e for e in ends if e > at), default=len(text))
-    return start, end
+def _sentence_ends(text: str) -> list[int]:
+    """Where each sentence of `text` ends, in order; "Jan." and "St." don't end one.
+    The sentence around a position `at` is text[ends[k - 1]:ends[k]] with
+    k = bisect_right(ends, at) (from 0, to the end of the text)."""
+    return [m.end() for m in re.finditer(r"(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z]{2})[.!?](\s|$)", text)]
 
 
 def _month(name: str) -> int:
@@ -153,11 +175,12 @@ def leftovers(ctx: Ctx) -> None:
         line = ctx.issue.body_line + i
         # `{{ page.title }}` in backticks is shown on purpose, as code.
         code_blanked = re.sub(r"`[^`]*`", lambda m: " " * len(m.group()), text)
-        for match in LIQUID.finditer(code_blanked):
-            name = tags.get(match.group(0).strip())
+        for start, end in template_tags(code_blanked):
+            tag = code_blanked[start:end]
+            name = tags.get(tag.strip())
             hint = f"; write [[{name}]] instead" if name else ""
             ctx.add("warning", line, "leftover-liquid",
-                    f"template tag {match.group(0)[:50]!r} will show as text in the email{hint}")
+                    f"template tag {tag[:50]!r} will show as text in the email{hint}")
         for match in MERGE_TAG.finditer(code_blanked):
             name = tags.get(match.group(0))
             hint = f"write [[{name}]], which works on every service" if name else \
@@ -179,6 +202,32 @@ def leftovers(ctx: Ctx) -> None:
         for item in block.items:
             if not _has_content(item):
                 ctx.add("warning", item.line, "leftover-item", "empty list item")
+
+
+_TAG_OPEN = re.compile(r"\{(?=[{%])")
+_TAG_CLOSE = {"{{": "}}", "{%": "%}"}
+
+
+def template_tags(line: str):
+    """(start, end) of each `{% ... %}` and `{{ ... }}` in one line, left to right.
+
+    The same spans as re.finditer(r"\\{%.*?%\\}|\\{\\{.*?\\}\\}", line), found by
+    hand: that pattern scans to the end of the line from each `{{` that is
+    never closed, so a line of `{{{{...` took minutes. Here an opener with no
+    closer after it is not looked for again.
+    """
+    done, unclosed = 0, set()
+    for match in _TAG_OPEN.finditer(line):
+        start = match.start()
+        opener = line[start:start + 2]
+        if start < done or opener in unclosed:
+            continue
+        end = line.find(_TAG_CLOSE[opener], start + 2)
+        if end < 0:
+            unclosed.add(opener)
+            continue
+        done = end + 2
+        yield start, done
 
 
 def _has_content(item: Item) -> bool:

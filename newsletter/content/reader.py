@@ -8,15 +8,15 @@ action cards, or compact link lists when there are too many for one email.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from markdown_it import MarkdownIt
 
 from ..config import Config
-from ..errors import Problems
+from ..errors import IssueError, Problems
 from ..source.events import DOMAIN, EMAIL, event_field, read_event
 from ..source.issue import Issue
-from ..source.markup import Element, Node, links, sanitize, text_of
+from ..source.markup import Element, NestingError, Node, links, sanitize, text_of
 from .labels import choose_button
 from .model import Block, Content, Item, Section
 from .placeholders import MARKER, Marker, preview, readable, refuse_nonce
@@ -24,7 +24,9 @@ from .placeholders import MARKER, Marker, preview, readable, refuse_nonce
 # Kramdown inline attribute lists, including the broken forms people type:
 # {:target="_blank"}, {: .class}, {:target="_blank}, {:target=_blank}
 IAL = re.compile(r"\{:[^{}\n]*\}")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls but tab and line breaks, DEL, C1 controls and lone surrogates:
+# MJML's XML parser refuses some, and none is anything a reader can see.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # A link destination broken across lines: [text](https://exa
 #   mple.org/page) -> joined, with the newline moved after the link.
 BROKEN_LINK = re.compile(r"(\]\(\s*<?[^()\s<>]*)\n[ \t]*([^()\s<>]*>?\))")
@@ -42,17 +44,36 @@ def make_markdown() -> MarkdownIt:
 
 
 MD = make_markdown()
+# Levels of quotes and lists (a list counts two) whose text markdown-it keeps.
+MAX_NESTING = MD.options.maxNesting - 1
 
 
 def prepare(body: str) -> str:
     """Clean Markdown source without changing its line numbering."""
     body = CONTROL.sub("", body)
     body = IAL.sub("", body)
-    while True:
-        joined = BROKEN_LINK.sub(lambda m: m.group(1) + m.group(2) + "\n", body)
-        if joined == body:
-            return body
-        body = joined
+    return BROKEN_LINK.sub(_join_link, body)
+
+
+def _join_link(match: re.Match) -> str:
+    """A link split across lines, joined with its line breaks moved after it.
+
+    This used to be one substitution repeated until nothing changed, which
+    took one pass over the whole body per line break between `](` and the
+    address (quadratic: `](` and 500,000 newlines never finished). Each pass
+    after the first took the last line break out of that space, with the
+    spaces or tabs after it, as long as nothing else followed it and the
+    address did not start with `<`; this does all those passes at once.
+    """
+    link = match.group(1) + match.group(2)
+    address = link[2:].lstrip()
+    space = link[2:len(link) - len(address)]
+    breaks = 1
+    if not address.startswith("<"):
+        while (cut := space.rfind("\n")) >= 0 and not space[cut + 1:].strip(" \t"):
+            space = space[:cut]
+            breaks += 1
+    return "](" + space + address + "\n" * breaks
 
 
 class _Reader:
@@ -84,11 +105,16 @@ class _Reader:
         return report
 
     def fixer(self, token_map, line: int | None = None):
-        report = self.reporter(token_map, line)
         site = self.config.site_url
 
         def fix(url: str, tag: str) -> str | None:
             url = url.strip()
+            where = line
+            if token_map is None and where is None:
+                # An address from the front matter (the event's image): its key's line.
+                where = next((self.issue.line_of(key) for key, value in self.issue.meta.items()
+                              if isinstance(value, str) and value.strip() == url), None)
+            report = self.reporter(token_map, where)
             if not url:
                 # `[text]()`: resolving "" would link to the site's home page.
                 report("link-scheme", "link with an empty address dropped; its text is kept", "](")
@@ -97,7 +123,19 @@ class _Reader:
                 return url
             if " " in url:
                 url = url.replace(" ", "%20")
-            parts = urlsplit(url)
+            if not url.isprintable():
+                # Unassigned or invisible characters: mjml-python writes them into
+                # attributes as Rust escapes (\u{1287a}); percent-encoded they
+                # mean the same to every browser.
+                url = "".join(c if c.isprintable() else quote(c) for c in url)
+            what = "image" if tag == "img" else "link"
+            try:
+                parts = urlsplit(url)
+            except ValueError:
+                # urllib refuses some addresses outright: "https://[rsvp]/form"
+                # (brackets mean an IPv6 host), "https://[::1/x".
+                report("link-scheme", f"{what} {url!r} is not a valid address; dropped", url)
+                return None
             scheme = parts.scheme.lower()
             if scheme in ("http", "https", "mailto", "tel"):
                 return url
@@ -115,8 +153,11 @@ class _Reader:
             if url.startswith("#"):
                 return url
             if site:
-                return urljoin(site.rstrip("/") + "/", url)
-            what = "image" if tag == "img" else "link"
+                try:
+                    return urljoin(site.rstrip("/") + "/", url)
+                except ValueError:
+                    report("link-scheme", f"{what} {url!r} is not a valid address; dropped", url)
+                    return None
             report("relative-link", f"relative {what} {url!r} can't work in email; "
                    "set site_url in newsletter.toml", url)
             return None if tag == "img" else url
@@ -133,8 +174,25 @@ class _Reader:
                 self.reporter(token.map)("link-scheme", f"link {following.content!r} has no "
                                          f"scheme; using {child.attrGet('href')}", following.content)
         html = MD.renderer.renderInline(token.children or [], MD.options, {})
-        nodes = sanitize(html, self.reporter(token.map), self.fixer(token.map))
-        return self.marker.nodes(nodes, self.file_line(token.map))
+        return self.sanitize(html, token.map)
+
+    def sanitize(self, html: str, token_map) -> list[Node]:
+        """markup.sanitize, with HTML nested too deeply an error at the block's line,
+        and template-like text marked in what readers will see."""
+        try:
+            nodes = sanitize(html, self.reporter(token_map), self.fixer(token_map))
+        except NestingError as exc:
+            raise IssueError(self.issue.path, self.file_line(token_map), str(exc)) from None
+        return self.marker.nodes(nodes, self.file_line(token_map))
+
+    def too_deep(self, tok) -> None:
+        """markdown-it silently drops what is nested MD.options.maxNesting levels
+        deep (a quote is one level, a list two: the list and its item); say so."""
+        depth = {"blockquote_open": 1, "bullet_list_open": 2, "ordered_list_open": 2}.get(tok.type)
+        if depth and tok.level + depth >= MD.options.maxNesting:
+            raise IssueError(self.issue.path, self.file_line(tok.map),
+                             f"quotes and lists are nested more than {MAX_NESTING} levels deep "
+                             "here (a list counts two); what is inside would be lost")
 
     # -- blocks
     def blocks(self, tokens, i: int, stop: str | None) -> tuple[list[Block], int]:
@@ -143,6 +201,7 @@ class _Reader:
             tok = tokens[i]
             if stop and tok.type == stop:
                 return out, i + 1
+            self.too_deep(tok)
             if tok.type == "paragraph_open":
                 nodes = self.inline(tokens[i + 1])
                 out.append(self.paragraph(nodes, tok.map))
@@ -166,8 +225,7 @@ class _Reader:
                 out.append(Block("rule", self.file_line(tok.map)))
                 i += 1
             elif tok.type == "html_block":
-                nodes = sanitize(tok.content, self.reporter(tok.map), self.fixer(tok.map))
-                nodes = self.marker.nodes(nodes, self.file_line(tok.map))
+                nodes = self.sanitize(tok.content, tok.map)
                 if text_of(nodes).strip() or any(isinstance(n, Element) for n in nodes):
                     out.append(self.paragraph(nodes, tok.map, kind="html"))
                 i += 1

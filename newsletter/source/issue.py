@@ -22,6 +22,18 @@ SUFFIXES = (".md", ".markdown")
 # YAML keys and URLs without anyone being able to see why.
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(\s|$)")
+# C0 controls but tab and line breaks, DEL, the C1 controls, and lone
+# surrogates (which only a YAML escape like "\ud800" can make). MJML's XML
+# parser refuses them: one in a title failed the build with no file or line.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Front matter shown on one line, where a tab is a space.
+ONE_LINE = ("title", "subject", "preheader", "description", "location")
+# An issue is a page of text; far bigger input could only be a mistake, and
+# would take minutes to build into an email that is clipped at 102 KB anyway.
+MAX_BYTES = 1024 * 1024
+# What YAML aliases (*name) may add to the front matter, in values plus
+# characters: a few lines of nested aliases can otherwise stand for gigabytes.
+MAX_ALIAS_GROWTH = 1_000_000
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _DATETIME = re.compile(
     r"^(\d{4}-\d{1,2}-\d{1,2})(?:[ T]+(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})?)?$")
@@ -40,6 +52,8 @@ class Issue:
     preheader: str | None = None
     published: bool = True
     duplicates: dict[str, list[int]] = field(default_factory=dict)   # key -> lines, if set twice
+    # Warnings found while reading, as (line, check id, message); checks report them.
+    read_warnings: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def display(self) -> str:
@@ -100,9 +114,16 @@ def read_text(path: Path) -> str:
     if path.is_dir():
         raise IssueError(path, None, "is a folder with no issue files (*.md) in it")
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise IssueError(path, 1, f"issue is {size / 1024 / 1024:.1f} MB; the limit is "
+                             f"{MAX_BYTES // 1024 // 1024} MB (an email is clipped at 102 KB)")
         data = path.read_bytes()
     except OSError as exc:
         raise IssueError(path, None, f"cannot read: {exc.strerror}") from None
+    if len(data) > MAX_BYTES:   # it grew since stat()
+        raise IssueError(path, 1, f"issue is {len(data) / 1024 / 1024:.1f} MB; the limit is "
+                         f"{MAX_BYTES // 1024 // 1024} MB (an email is clipped at 102 KB)")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):   # Windows Notepad's "Unicode"
         raise IssueError(path, 1, "saved as UTF-16; save the file as UTF-8")
     if b"\x00" in data[:8192]:
@@ -142,9 +163,16 @@ def _key_lines(front: str) -> dict[str, list[int]]:
     return lines
 
 
+class _TooBig(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader, except that an impossible date such as 2026-13-45 stays a
-    string (PyYAML raises ValueError); the date readers then report its line."""
+    string (PyYAML raises ValueError); the date readers then report its line.
+    And aliases may not make the front matter much bigger, or contain themselves."""
 
     def construct_yaml_timestamp(self, node):
         try:
@@ -152,14 +180,66 @@ class _Loader(yaml.SafeLoader):
         except ValueError:
             return self.construct_scalar(node)
 
+    def compose_document(self):
+        node = super().compose_document()
+        if node is not None:
+            _check_aliases(node)
+        return node
+
+
+def _check_aliases(root: yaml.Node) -> None:
+    """Refuse a document whose aliases expand it by more than MAX_ALIAS_GROWTH
+    (the "billion laughs": each of ten lines lists the line above ten times),
+    or that contains itself (`&a [*a]`), before anything walks it.
+
+    PyYAML shares an aliased node rather than copying it, so the document is
+    small in memory; it is what reads it (str(), joining a list) that would
+    expand it. Sizes are counted once per node, depth first without recursion.
+    """
+    size: dict[int, int] = {}         # id(node) -> values plus characters, expanded
+    own = 0                           # the same, counting each node once
+    open_: set[int] = set()           # nodes whose children are being counted
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if isinstance(node, yaml.ScalarNode):
+            if key not in size:
+                size[key] = 1 + len(node.value)
+                own += size[key]
+            continue
+        children = node.value if isinstance(node, yaml.SequenceNode) else \
+            [part for pair in node.value for part in pair]
+        if children_done:
+            open_.discard(key)
+            size[key] = 1 + sum(size[id(child)] for child in children)
+            own += 1
+            if size[key] - own > MAX_ALIAS_GROWTH:
+                raise _TooBig(node.start_mark.line + 2, "YAML aliases (*name) make the front "
+                              f"matter over {MAX_ALIAS_GROWTH:,} values and characters long; "
+                              "write the values out instead")
+        elif key in open_:
+            raise _TooBig(node.start_mark.line + 2, "a YAML alias (*name) in the front matter "
+                          "refers to the value it is part of")
+        elif key not in size:
+            open_.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in children)
+
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str, list[int]]]:
     """The front matter's values, and the lines each key is written on."""
+    loader = _Loader(front)
     try:
-        meta = yaml.load(front, Loader=_Loader)
+        meta = loader.get_single_data()
+    except _TooBig as exc:
+        raise IssueError(path, exc.line, str(exc)) from None
+    except RecursionError:
+        # PyYAML composes nested values recursively: `a: [[[[...` 1,000 deep.
+        raise IssueError(path, loader.line + 2, "front matter is nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 1
@@ -169,6 +249,8 @@ def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str
             # The usual cause by far: an unquoted title like `title: Vote: Yes`.
             hint = "; a value containing ': ' needs quotes, like title: \"Vote: yes\""
         raise IssueError(path, line, f"front matter is not valid YAML: {problem}{hint}") from None
+    finally:
+        loader.dispose()
     if meta is None:
         return {}, {}
     if not isinstance(meta, dict):
@@ -176,12 +258,66 @@ def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str
     return {str(k): v for k, v in meta.items()}, _key_lines(front)
 
 
+def _without_controls(front: str, warnings: list) -> str:
+    """The front matter as typed, less control characters, each line's reported."""
+    if not CONTROL.search(front):
+        return front
+    lines = front.split("\n")
+    for i, line in enumerate(lines):
+        if CONTROL.search(line):
+            warnings.append((i + 2, "control-character",
+                             f"{_named(line)} removed from the front matter"))
+            lines[i] = CONTROL.sub("", line)
+    return "\n".join(lines)
+
+
+def _named(text: str) -> str:
+    found = sorted(set(CONTROL.findall(text)))
+    return ("control character " if len(found) == 1 else "control characters ") + \
+        ", ".join(f"U+{ord(c):04X}" for c in found)
+
+
+def _clean_values(meta: dict[str, Any], lines: dict[str, int], warnings: list) -> None:
+    """Control characters out of every string value (a YAML escape such as
+    "\x07" makes one), in lists and mappings too; tabs in one-line fields
+    become spaces. Shared values (aliases) are cleaned once."""
+    seen: set[int] = set()
+
+    def clean(value, found: list[str]):
+        if isinstance(value, str):
+            if CONTROL.search(value):
+                found.append(value)
+                value = CONTROL.sub("", value)
+            return value
+        if isinstance(value, list | dict) and id(value) not in seen:
+            seen.add(id(value))
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for k, v in list(items):
+                value[k] = clean(v, found)
+        return value
+
+    for key, value in meta.items():
+        found: list[str] = []
+        value = clean(value, found)
+        if found:
+            warnings.append((lines.get(key, 1), "control-character",
+                             f"{_named(''.join(found))} removed from {key}"))
+        if isinstance(value, str) and "\t" in value and \
+                re.sub(r"[\s_-]+", "", key.lower()) in ONE_LINE:
+            value = value.replace("\t", " ")
+        meta[key] = value
+
+
 def read_issue(path: str | Path) -> Issue:
     path = Path(path)
     text = read_text(path)
     front, body, body_line = split_front_matter(path, text)
+    warnings: list[tuple[int, str, str]] = []
+    if front is not None:
+        front = _without_controls(front, warnings)
     meta, key_lines = parse_front_matter(path, front) if front is not None else ({}, {})
     lines = {key: found[-1] for key, found in key_lines.items()}
+    _clean_values(meta, lines, warnings)
 
     title = meta.get("title")
     if title is None or (isinstance(title, str) and not title.strip()):
@@ -200,6 +336,11 @@ def read_issue(path: str | Path) -> Issue:
         if date is None:
             raise IssueError(path, 1, "no date: add 'date: YYYY-MM-DD' to the front matter "
                              "or start the file name with YYYY-MM-DD-")
+    if not 1900 <= date.year <= 2999:
+        # A typo (0219, 20190...); the year 1 or 9999 also overflows when a
+        # calendar file converts the date to UTC.
+        raise IssueError(path, lines.get("date", 1), f"the date {date.isoformat()[:10]} has the year "
+                         f"{date.year}; is it a typo?")
 
     subject = meta.get("subject")
     subject = " ".join(str(subject).split()) if subject else title
@@ -208,7 +349,8 @@ def read_issue(path: str | Path) -> Issue:
     return Issue(path=path, title=title, date=date, meta=meta, lines=lines, body=body,
                  body_line=body_line, subject=subject, preheader=preheader,
                  published=meta.get("published", True) is not False,
-                 duplicates={k: found for k, found in key_lines.items() if len(found) > 1})
+                 duplicates={k: found for k, found in key_lines.items() if len(found) > 1},
+                 read_warnings=warnings)
 
 
 def date_from_name(path: Path) -> dt.date | None:

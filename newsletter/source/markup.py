@@ -29,6 +29,13 @@ STYLE_PROPERTIES = {"color", "background-color", "font-weight", "font-style", "f
                     "text-decoration", "text-align", "font-family"}
 SCHEMES = {"http", "https", "mailto", "tel"}
 BAD_URL = re.compile(r"^\s*(javascript|vbscript|data)\s*:", re.I)
+# HTML elements inside one another in one block, after sanitising. Deeper is
+# an error rather than a RecursionError in the renderers, or text cut off.
+MAX_DEPTH = 40
+# What an HTML character reference can still make after sanitising (`&#1;`)
+# but MJML's XML parser refuses or no reader can see: C0 controls but tab and
+# line breaks, DEL, C1 controls, lone surrogates.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 Report = Callable[[str, str, str], None]   # (check id, message, text to find the line by)
 
@@ -43,7 +50,48 @@ class Element:
 Node = Element | str
 
 
-class _Prescan(HTMLParser):
+class NestingError(ValueError):
+    """HTML nested deeper than MAX_DEPTH; the reader adds the file and line."""
+
+
+class _Parser(HTMLParser):
+    """HTMLParser whose close() takes linear time, and which takes `<![` calmly.
+
+    Python 3.11's HTMLParser.close() (CVE-2025-6069) retries a construct that
+    never ends (a comment without `-->`, a tag without `>`) at every later
+    `<` or `>`, each time scanning to the end: 100 KB of `<!--` or `<a ` took
+    minutes. feed() stops at the first such construct instead; here what is
+    left from there goes to unfinished() in one piece. nh3 then reads it by
+    the HTML standard, where an unclosed comment or tag runs to the end.
+    """
+
+    def close(self):
+        if self.rawdata[:1] not in ("", "<", "&") and not self.cdata_elem:
+            # feed() stopped just after a stray `&#`; close() reads on from
+            # there, and stops for good at the next one: the rest is text.
+            self.goahead(0)
+            if self.rawdata[:1] not in ("", "<", "&") and not self.cdata_elem:
+                rest, self.rawdata = self.rawdata, ""
+                self.handle_data(html.unescape(rest) if self.convert_charrefs else rest)
+        rest = self.rawdata
+        if rest.startswith("<") and len(rest) > 1 and not self.cdata_elem:
+            self.rawdata = ""
+            self.unfinished(rest)
+        super().close()   # a lone `<` or `&...` left at the end becomes text
+
+    def unfinished(self, rest: str) -> None:
+        self.handle_data(rest)
+
+    def parse_marked_section(self, i, report=1):
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            # `<![` without a known keyword, which HTMLParser asserts on; in
+            # HTML it is a bogus comment up to the next `>`.
+            return self.parse_bogus_comment(i)
+
+
+class _Prescan(_Parser):
     """Report dangerous markup and rewrite embeds as links, keeping the rest."""
 
     def __init__(self, report: Report):
@@ -111,21 +159,31 @@ class _Prescan(HTMLParser):
     def handle_pi(self, data):
         pass
 
+    def unfinished(self, rest):
+        if rest.startswith("<!--"):
+            self.report("markup", "an HTML comment '<!--' is never closed with '-->'; "
+                        "everything after it is hidden", "<!--")
+        self.handle_data(rest)
 
-class _TreeBuilder(HTMLParser):
+
+class _TreeBuilder(_Parser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.root = Element("root")
         self.stack = [self.root]
 
     def handle_starttag(self, tag, attrs):
-        el = Element(tag, {k: v or "" for k, v in attrs})
+        el = Element(tag, _attrs(attrs))
         self.stack[-1].children.append(el)
         if tag not in VOID_TAGS:
             self.stack.append(el)
+            if len(self.stack) > MAX_DEPTH + 1:
+                inside = " inside ".join(f"<{e.tag}>" for e in reversed(self.stack[-3:]))
+                raise NestingError(f"HTML is nested more than {MAX_DEPTH} levels deep ({inside} "
+                                   f"inside ...); the limit is {MAX_DEPTH}")
 
     def handle_startendtag(self, tag, attrs):
-        self.stack[-1].children.append(Element(tag, {k: v or "" for k, v in attrs}))
+        self.stack[-1].children.append(Element(tag, _attrs(attrs)))
 
     def handle_endtag(self, tag):
         for i in range(len(self.stack) - 1, 0, -1):
@@ -134,12 +192,19 @@ class _TreeBuilder(HTMLParser):
                 return
 
     def handle_data(self, data):
+        data = CONTROL.sub("", data)
         if data:
             self.stack[-1].children.append(data)
 
 
+def _attrs(attrs) -> dict[str, str]:
+    return {k: CONTROL.sub("", v or "") for k, v in attrs}
+
+
 _STYLE_ATTR = re.compile(r"""(\bstyle\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
-_BACKGROUND = re.compile(r"\bbackground\s*:\s*(#[0-9a-f]{3,8}|rgba?\([^)]*\)|[a-z]+)\s*(?=;|$)", re.I)
+# `rgb(` takes no `(` before its `)`: with `[^)]*` a style of many
+# "background:rgb(" and no `)` was rescanned to its end from each one.
+_BACKGROUND = re.compile(r"\bbackground\s*:\s*(#[0-9a-f]{3,8}|rgba?\([^()]*\)|[a-z]+)\s*(?=;|$)", re.I)
 
 
 def _background_colours(html_text: str) -> str:
