@@ -121,22 +121,23 @@ def test_single_issue_event_block_shows_calendar_links(workspace):
     ics = folder / "2026-03-14-river-cleanup.ics"
     assert ics.is_file()
     event, = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
-    assert str(event["summary"]) == "River Cleanup Day"
+    assert str(event["summary"]) == "River cleanup at Mill Pond"   # its event-title
     first = ics.read_bytes()
     build([source], config)
     assert ics.read_bytes() == first
 
 
 @pytest.mark.parametrize("bad", ["next tuesday", "2026-13-45"])
-def test_bad_event_date_in_single_issue_warns(workspace, runner, bad):
+def test_bad_event_start_date_in_single_issue_is_an_error(workspace, runner, bad):
     from newsletter.cli import main
     path = workspace / "issues" / "2026-07-01-x.md"
     path.write_text(f"---\ntitle: X\nevent-start-date: {bad}\nLocation: Hall\n---\n\nBody.\n")
     result = runner.invoke(main, ["build", str(path)])
-    assert result.exit_code == 0, result.output
-    assert "2026-07-01-x.md:3: warning: cannot read event-start-date" in result.output
-    assert "no start date, so it gets no calendar links" in result.output
-    assert not list((workspace / "build" / "2026-07-01-x").glob("*.ics"))
+    assert result.exit_code == 1, result.output
+    assert "2026-07-01-x.md:3: error: cannot read event-start-date" in result.output
+    # The error says it all; no second finding about the same missing start.
+    assert "no start date, so it gets no calendar links" not in result.output
+    assert not (workspace / "build" / "2026-07-01-x").exists()
 
 
 def test_when_across_a_clock_change_names_both_zones():

@@ -103,11 +103,11 @@ def calendar_links(event: Event, config: Config, short: bool = False) -> list[Ca
     start, end = times
     text = details(event, short)
     google = _url(GOOGLE, {
-        "action": "TEMPLATE", "text": event.title,
+        "action": "TEMPLATE", "text": plain(event.title),
         "dates": f"{_stamp(start, True)}/{_stamp(end, True)}",
         "location": plain(event.location), "details": text})
     outlook = _url(OUTLOOK, {
-        "path": "/calendar/action/compose", "rru": "addevent", "subject": event.title,
+        "path": "/calendar/action/compose", "rru": "addevent", "subject": plain(event.title),
         "startdt": _stamp(start, False), "enddt": _stamp(end, False),
         "allday": "true" if event.all_day else "false",
         "location": plain(event.location), "body": text})
@@ -118,7 +118,10 @@ def calendar_links(event: Event, config: Config, short: bool = False) -> list[Ca
 
 
 def check_event(event: Event | None, source: str, problems: Problems) -> None:
-    if event is not None and event.start is None:
+    if event is not None and event.tba:
+        problems.info(source, event.line, "event-date",
+                      "the event's date is to be announced, so it gets no calendar links yet")
+    elif event is not None and event.start is None and not event.bad_start:
         problems.warn(source, event.line, "event-date",
                       "event has no start date, so it gets no calendar links; "
                       "add event-start-date")
@@ -154,7 +157,7 @@ def ics_bytes(entries: list[tuple[Event, str, dt.date | dt.datetime, str]],
         item = IcsEvent()
         item.add("uid", uid(name, config))
         item.add("dtstamp", as_moment(date, dt.timezone.utc).astimezone(dt.timezone.utc))
-        item.add("summary", event.title)
+        item.add("summary", plain(event.title))
         item.add("dtstart", times[0])
         item.add("dtend", times[1])
         if event.location:

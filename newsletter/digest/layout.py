@@ -43,6 +43,8 @@ def event_card(event: Event, also: list[str], config: Config, short: bool = Fals
     `short` calendar links are for the text part; see calendar_links.
     """
     paras: list[list[Node]] = [[_strong("When: "), format_when(event, config.tz)]]
+    if event.named:
+        paras.insert(0, [_strong(event.title)])
     if event.location:
         paras.append([_strong("Where: "), event.location])
     calendar = calendar_links(event, config, short)

@@ -233,8 +233,8 @@ def render_text(content: Content, config: Config, event_calendar: list | None = 
     refs = _Refs()
     if content.event:
         ev = content.event
-        lines: list[str] = []
-        if ev.start:
+        lines: list[str] = wrap(ev.title) if ev.named else []
+        if ev.start or ev.tba:
             lines += wrap(f"When: {format_when(ev, config.tz)}", "      ", "")
         if ev.location:
             lines += wrap(f"Where: {ev.location}", "       ", "")
