@@ -16,7 +16,7 @@ CONFIG = Config(org_name="Test Group", postal_address="1 Test St, Testville",
                 site_url="https://example.org/")
 # What may start an over-long line: an indent and a marker such as "[3]",
 # ">", "RSVP:" or "Donate:"; after it must come one unbreakable token.
-MARKER = re.compile(r"^\s*(?:\[\d+\]|>|[\w ]{1,40}:|-|\d+\.)?\s*")
+MARKER = re.compile(r"^\s*(?:\[\d+\]|>|[\w .()]{1,40}:|-|\d+\.)?\s*")   # "Outlook.com:"
 
 
 def rule_violations(text: str) -> list[str]:
