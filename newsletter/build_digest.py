@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .checks.output import check_email
 from .config import Config, parse_toml
-from .content.calendar import ics_bytes, ics_link_target
+from .content.calendar import ics_bytes, ics_link_target, ics_url, no_ics_url
 from .content.links import apply_utm
 from .content.model import Block
 from .digest.items import SECTIONS, Digest, Entry, Settings, dedupe, order, select
@@ -154,7 +154,9 @@ def make_digest(paths: list[Path], config: Config, since: dt.date, until: dt.dat
     events = [(e.event, e.issue.stem, e.issue.date, ics_link_target(e.event))
               for e in kept if e.event is not None]
     if events:
-        email.attachments[f"{digest.name}.ics"] = ics_bytes(events, config)
+        email.attachments[f"{digest.name}.ics"] = ics_bytes(events, config, "digest")
+        if not ics_url(config, digest.name):
+            no_ics_url(config, problems)
     summarize(digest, config, problems)
     folder = config.output_path / digest.name
     if not problems.errors:

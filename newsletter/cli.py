@@ -20,6 +20,23 @@ def report(problems: Problems) -> None:
             click.echo(str(problem), err=True)
 
 
+def echo_built(email, folder: Path, config) -> None:
+    """`built build/x/email.html (...)`, the subject, and each .ics with the
+    address the email links it at, which is where it must be uploaded."""
+    from .content.calendar import ics_url
+
+    extra = "".join(f", {name}" for name in email.attachments)
+    click.echo(f"built {display_path(folder)}/email.html ({email.size / 1024:.1f} KB of "
+               f"{config.size_budget_kb} KB budget), email.txt, email.mjml{extra}")
+    click.echo(f"  subject: {email.subject}")
+    for name in email.attachments:
+        if name.endswith(".ics"):
+            url = ics_url(config, name.removesuffix(".ics"))
+            click.echo(f"  upload {display_path(folder)}/{name} to {url}" if url else
+                       f"  {display_path(folder)}/{name} is not linked from the email "
+                       "(set site_url or ics_base_url to link it)")
+
+
 PLATFORM_HELP = ("Mailing service whose merge tags to write: mailchimp, buttondown, listmonk, "
                  "sendy, mailerlite, kit, brevo or generic (default: newsletter.toml's platform).")
 
@@ -61,9 +78,7 @@ def build(paths, config_path, output_dir, platform, site_url, strict,
     report(result.problems)
     click.echo(summary(result.problems, len(result.built) + len(result.failed)), err=True)
     for email, folder in result.built:
-        click.echo(f"built {display_path(folder)}/email.html ({email.size / 1024:.1f} KB of "
-                   f"{config.size_budget_kb} KB budget), email.txt, email.mjml")
-        click.echo(f"  subject: {email.subject}")
+        echo_built(email, folder, config)
     if screenshots and result.built:
         from .screenshots import write_screenshots
         for path in write_screenshots([folder for _, folder in result.built]):
@@ -215,7 +230,4 @@ def digest(paths, since, until, days, as_of, include_unpublished, dated_by, conf
         report(problems)
     if problems.errors:
         raise NewsletterError(f"digest not written: {len(problems.errors)} error(s)")
-    extra = "".join(f", {name}" for name in email.attachments)
-    click.echo(f"built {display_path(folder)}/email.html ({email.size / 1024:.1f} KB of "
-               f"{config.size_budget_kb} KB budget), email.txt, email.mjml{extra}")
-    click.echo(f"  subject: {email.subject}")
+    echo_built(email, folder, config)

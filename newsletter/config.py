@@ -179,8 +179,40 @@ def _check_ignore(check: dict, text: str, path: Path, problems: Problems) -> Non
             problems.warn(path, _key_line(text, "ignore"), "config-key", f"[check] {unknown_id(id)}")
 
 
-# A CSS colour as themes write it: #abc, #aabbcc, a name, or rgb()/hsl().
-COLOR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]+|(rgb|rgba|hsl|hsla)\([0-9.,%\s]+\)")
+# A CSS colour as themes write it: #rgb, #rgba, #rrggbb, #rrggbbaa,
+# rgb()/rgba()/hsl()/hsla() of numbers, or one of the CSS named colours.
+HEX_COLOR = re.compile(r"#([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
+_NUMBER = r"\s*[-+]?(\d+\.?\d*|\.\d+)(%|deg)?\s*"
+FUNCTION_COLOR = re.compile(rf"(rgba?|hsla?)\(({_NUMBER},){{2}}{_NUMBER}(,{_NUMBER})?\)"
+                            rf"|(rgba?|hsla?)\(({_NUMBER}){{3}}(/{_NUMBER})?\)", re.I)
+# The 148 named colours of CSS Color Module Level 4.
+NAMED_COLORS = frozenset("""
+aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue
+blueviolet brown burlywood cadetblue chartreuse chocolate coral cornflowerblue cornsilk
+crimson cyan darkblue darkcyan darkgoldenrod darkgray darkgreen darkgrey darkkhaki
+darkmagenta darkolivegreen darkorange darkorchid darkred darksalmon darkseagreen
+darkslateblue darkslategray darkslategrey darkturquoise darkviolet deeppink deepskyblue
+dimgray dimgrey dodgerblue firebrick floralwhite forestgreen fuchsia gainsboro ghostwhite
+gold goldenrod gray green greenyellow grey honeydew hotpink indianred indigo ivory khaki
+lavender lavenderblush lawngreen lemonchiffon lightblue lightcoral lightcyan
+lightgoldenrodyellow lightgray lightgreen lightgrey lightpink lightsalmon lightseagreen
+lightskyblue lightslategray lightslategrey lightsteelblue lightyellow lime limegreen linen
+magenta maroon mediumaquamarine mediumblue mediumorchid mediumpurple mediumseagreen
+mediumslateblue mediumspringgreen mediumturquoise mediumvioletred midnightblue mintcream
+mistyrose moccasin navajowhite navy oldlace olive olivedrab orange orangered orchid
+palegoldenrod palegreen paleturquoise palevioletred papayawhip peachpuff peru pink plum
+powderblue purple rebeccapurple red rosybrown royalblue saddlebrown salmon sandybrown
+seagreen seashell sienna silver skyblue slateblue slategray slategrey snow springgreen
+steelblue tan teal thistle tomato turquoise violet wheat white whitesmoke yellow
+yellowgreen""".split())
+
+
+def is_color(value) -> bool:
+    if not isinstance(value, str):
+        return False
+    value = value.strip()
+    return bool(HEX_COLOR.fullmatch(value) or FUNCTION_COLOR.fullmatch(value)) \
+        or value.lower() in NAMED_COLORS
 
 
 def _validate(config: Config, text: str, path: Path) -> None:
@@ -204,9 +236,12 @@ def _validate(config: Config, text: str, path: Path) -> None:
         raise IssueError(path, _key_line(text, "inliner"),
                          f"inliner must be \"css-inline\" or \"premailer\" (got {config.inliner!r})")
     for key, value in config.colors.items():
-        if not isinstance(value, str) or not COLOR.fullmatch(value.strip()):
+        if not is_color(value):
+            hint = _did_you_mean(value.strip().lower(), NAMED_COLORS) \
+                if isinstance(value, str) else ""
             raise IssueError(path, _key_line(text, key),
-                             f"colors.{key} must be a CSS colour like \"#1d4ed8\" (got {value!r})")
+                             f"colors.{key} must be a CSS colour: a hex colour like \"#1d4ed8\", "
+                             f"rgb()/hsl(), or a CSS colour name (got {value!r}){hint}")
     for key, value in config.fonts.items():
         if not isinstance(value, str):
             raise IssueError(path, _key_line(text, key), f"fonts.{key} must be a stylesheet URL")

@@ -37,11 +37,15 @@ def test_timed_event_links_carry_utc_times_and_details():
     assert google["location"] == "Town Hall, Room 2"
     assert "https://example.org/rsvp/bike" in google["details"]
     assert "ward 2" in google["details"]
-    outlook = query(links["Outlook"])
-    assert outlook["startdt"] == "2026-07-16T22:30:00Z"
-    assert outlook["enddt"] == "2026-07-17T00:00:00Z"
-    assert outlook["allday"] == "false"
-    assert "+" not in links["Outlook"].href     # spaces are %20, which Outlook reads
+    # Personal accounts (outlook.live.com) and Microsoft 365 ones (outlook.office.com).
+    assert urlsplit(links["Outlook.com"].href).netloc == "outlook.live.com"
+    assert urlsplit(links["Outlook (work or school)"].href).netloc == "outlook.office.com"
+    for label in ("Outlook.com", "Outlook (work or school)"):
+        outlook = query(links[label])
+        assert outlook["startdt"] == "2026-07-16T22:30:00Z"
+        assert outlook["enddt"] == "2026-07-17T00:00:00Z"
+        assert outlook["allday"] == "false" and outlook["subject"] == "Bike Lane Hearing"
+        assert "+" not in links[label].href     # spaces are %20, which Outlook reads
     assert "Calendar file (.ics)" not in links   # nothing published, nothing linked
 
 
@@ -49,7 +53,7 @@ def test_all_day_event_uses_dates_with_exclusive_end():
     one = Event("Picnic", dt.date(2026, 7, 18), None)
     assert query(links_by_label(one, Config())["Add to Google Calendar"])["dates"] == \
         "20260718/20260719"
-    outlook = query(links_by_label(one, Config())["Outlook"])
+    outlook = query(links_by_label(one, Config())["Outlook (work or school)"])
     assert (outlook["startdt"], outlook["enddt"], outlook["allday"]) == \
         ("2026-07-18", "2026-07-19", "true")
     three = Event("Fair", dt.date(2026, 7, 18), dt.date(2026, 7, 20))
@@ -80,7 +84,8 @@ def test_ics_url_scheme():
                    "a") == "https://cdn.example.org/ics/a.ics"
 
 
-def test_ics_parses_back_and_is_stable():
+def test_ics_parses_back_and_is_stable(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1784000000")   # 2026-07-14T03:33:20Z
     config = Config(site_url="https://example.org/")
     timed = Event("Hearing", dt.datetime(2026, 7, 16, 18, 30, tzinfo=EDT),
                   dt.datetime(2026, 7, 16, 20, 0, tzinfo=EDT), location="Town Hall",
@@ -97,14 +102,16 @@ def test_ics_parses_back_and_is_stable():
     assert first.decoded("dtstart") == dt.datetime(2026, 7, 16, 22, 30, tzinfo=dt.timezone.utc)
     assert first.decoded("dtend") == dt.datetime(2026, 7, 17, 0, 0, tzinfo=dt.timezone.utc)
     assert str(first["uid"]) == "2026-07-14-hearing@example.org"
-    assert first.decoded("dtstamp") == dt.datetime(2026, 7, 14, tzinfo=dt.timezone.utc)
+    built = dt.datetime(2026, 7, 14, 3, 33, 20, tzinfo=dt.timezone.utc)
+    assert first.decoded("dtstamp") == first.decoded("last-modified") == built
     assert str(first["location"]) == "Town Hall" and str(first["url"]) == "https://example.org/rsvp"
     assert "DTSTART;VALUE=DATE:20260718" in data.decode()
     assert second.decoded("dtend") == dt.date(2026, 7, 19)
-    assert second.decoded("dtstamp") == dt.datetime(2026, 7, 15, 13, tzinfo=dt.timezone.utc)
+    assert second.decoded("dtstamp") == built
 
 
-def test_single_issue_event_block_shows_calendar_links(workspace):
+def test_single_issue_event_block_shows_calendar_links(workspace, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1784000000")
     source = ROOT / "issues" / "2026-03-14-river-cleanup.md"
     (workspace / "newsletter.toml").write_text(
         (workspace / "newsletter.toml").read_text() + 'timezone = "America/New_York"\n')
@@ -117,26 +124,28 @@ def test_single_issue_event_block_shows_calendar_links(workspace):
         assert "20260314T130000Z/20260314T160000Z" in part
         assert "https://example.org/calendar/2026-03-14-river-cleanup.ics" in part
     # The text part gives each calendar link its own line, ready to click.
-    assert "\nOutlook: https://outlook.live.com/" in email.text
+    assert "\nOutlook.com: https://outlook.live.com/" in email.text
+    assert "\nOutlook (work or school): https://outlook.office.com/" in email.text
     ics = folder / "2026-03-14-river-cleanup.ics"
     assert ics.is_file()
     event, = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
-    assert str(event["summary"]) == "River Cleanup Day"
+    assert str(event["summary"]) == "River cleanup at Mill Pond"   # its event-title
     first = ics.read_bytes()
     build([source], config)
     assert ics.read_bytes() == first
 
 
 @pytest.mark.parametrize("bad", ["next tuesday", "2026-13-45"])
-def test_bad_event_date_in_single_issue_warns(workspace, runner, bad):
+def test_bad_event_start_date_in_single_issue_is_an_error(workspace, runner, bad):
     from newsletter.cli import main
     path = workspace / "issues" / "2026-07-01-x.md"
     path.write_text(f"---\ntitle: X\nevent-start-date: {bad}\nLocation: Hall\n---\n\nBody.\n")
     result = runner.invoke(main, ["build", str(path)])
-    assert result.exit_code == 0, result.output
-    assert "2026-07-01-x.md:3: warning: cannot read event-start-date" in result.output
-    assert "no start date, so it gets no calendar links" in result.output
-    assert not list((workspace / "build" / "2026-07-01-x").glob("*.ics"))
+    assert result.exit_code == 1, result.output
+    assert "2026-07-01-x.md:3: error: cannot read event-start-date" in result.output
+    # The error says it all; no second finding about the same missing start.
+    assert "no start date, so it gets no calendar links" not in result.output
+    assert not (workspace / "build" / "2026-07-01-x").exists()
 
 
 def test_when_across_a_clock_change_names_both_zones():

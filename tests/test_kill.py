@@ -60,6 +60,7 @@ def put_back(folder: Path, files: dict[str, bytes]) -> None:
 def sets(runner, workspace, monkeypatch):
     """(build folder, old set, new set); the issue now says 'New' and has an event."""
     monkeypatch.setenv("PYTHONPATH", str(ROOT))   # the child imports this checkout
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1784000000")   # the .ics build time, fixed
     issue = write_issue(workspace, f"{STEM}.md", OLD_ISSUE)
     assert runner.invoke(main, ["build"]).exit_code == 0
     folder = workspace / "build" / STEM

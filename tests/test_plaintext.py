@@ -16,7 +16,7 @@ CONFIG = Config(org_name="Test Group", postal_address="1 Test St, Testville",
                 site_url="https://example.org/")
 # What may start an over-long line: an indent and a marker such as "[3]",
 # ">", "RSVP:" or "Donate:"; after it must come one unbreakable token.
-MARKER = re.compile(r"^\s*(?:\[\d+\]|>|[\w ]{1,40}:|-|\d+\.)?\s*")
+MARKER = re.compile(r"^\s*(?:\[\d+\]|>|[\w .()]{1,40}:|-|\d+\.)?\s*")   # "Outlook.com:"
 
 
 def rule_violations(text: str) -> list[str]:
@@ -63,9 +63,12 @@ def test_action_items_are_numbered_with_their_url(tmp_path):
             "* Call the mayor, script at [the call sheet](https://example.org/calls).\n\n"
             "## More\n\n* Donate [here](https://example.org/donate) for supplies.\n")
     text = text_for(tmp_path, body)
-    assert re.search(r"^1\. Sign the letter HERE\.\n   > Sign the letter: https://example\.org/letter$", text, re.M)
+    # The label already begins the item: only the address is added.
+    assert re.search(r"^1\. Sign the letter HERE\.\n   > https://example\.org/letter$", text, re.M)
     assert re.search(r"^2\. Call the mayor.*\n   > The call sheet: https://example\.org/calls$", text, re.M)
-    assert re.search(r"^3\. Donate here for supplies\.\n   > Donate: https://example\.org/donate$", text, re.M)
+    # A new section counts its actions from 1 again.
+    assert re.search(r"^1\. Donate here for supplies\.\n   > https://example\.org/donate$", text, re.M)
+    assert not re.search(r"^3\. ", text, re.M)
 
 
 def test_other_links_are_numbered_references_per_section(tmp_path):
@@ -117,7 +120,9 @@ def test_golden_texts_follow_the_rules(case):
 def test_seed_text_follows_the_rules(seed):
     text = render_text(build_content(read_issue(seed), CONFIG, Problems()), CONFIG)
     assert not rule_violations(text)
-    assert len(re.findall(r"^\d+\. ", text, re.M)) == 6
+    # The four actions of the first list; the second list mixes actions and
+    # links, so it keeps its bullets throughout.
+    assert len(re.findall(r"^\d+\. ", text, re.M)) == 4
 
 
 def test_a_compact_roundup_reads_as_a_list_with_urls(tmp_path):
@@ -142,8 +147,9 @@ def test_numbers_in_the_text_match_what_the_html_shows(tmp_path):
     text = text_for(tmp_path, body)
     # The quote's list is plain bullets in the HTML: no action number here.
     assert re.search(r"^> - a quoted item with a link to read\n>   https://example\.org/q$", text, re.M)
+    # One list, one kind of marker: the writer's own numbers, the plain item included.
     assert re.search(r"^1\. First, sign it today\n   > Sign it: https://example\.org/s$", text, re.M)
-    assert re.search(r"^- Second, nothing to click$", text, re.M)
+    assert re.search(r"^2\. Second, nothing to click$", text, re.M)
 
 
 def test_footer_offers_the_web_version_when_the_platform_has_one(tmp_path):
@@ -170,3 +176,31 @@ def test_wrapping_measures_a_placeholder_as_readers_see_it(tmp_path):
     # the internal placeholder is about 40 characters long.
     seen = first.replace(first.split(",")[0], "Hello friend")
     assert 60 < len(seen) <= 72
+
+
+def test_action_numbers_restart_in_each_section_and_bullets_stay(tmp_path):
+    body = ("* Call the mayor, script at [the call sheet](https://example.org/calls).\n"
+            "* Write to the board with [our letter](https://example.org/letter) as a start.\n\n"
+            "## Next week\n\n"
+            "* Bring a friend.\n* Bring a chair.\n\n"
+            "- [Opening hours](https://example.org/hours)\n"     # another marker: another list
+            "- Learn how to run a drive with [the kit](https://example.org/kit) today.\n\n"
+            "+ Donate [to the fund](https://example.org/fund) before Friday.\n"
+            "+ Share [the flyer](https://example.org/flyer) with neighbours.\n")
+    text = text_for(tmp_path, body)
+    first, second = text.split("Next week\n---------")
+    assert re.findall(r"^\d+\.", first, re.M) == ["1.", "2."]
+    # A plain bullet list, a list mixing a link and an action (bullets
+    # throughout), then a list of actions counted from 1 again.
+    markers = re.findall(r"^(-|\d+\.) (\w+)", second, re.M)
+    assert markers == [("-", "Bring"), ("-", "Bring"), ("-", "Opening"), ("-", "Learn"),
+                       ("1.", "Donate"), ("2.", "Share")]
+
+
+def test_a_card_label_is_not_printed_twice(tmp_path):
+    body = ("* Find your rep [with this tool](https://example.org/rep) and call them.\n"
+            "* [Find your rep](https://example.org/rep2) and tell them why.\n")
+    text = text_for(tmp_path, body)
+    assert text.count("Find your rep") == 2, text
+    assert re.search(r"^2\. Find your rep and tell them why\.\n   > https://example\.org/rep2$",
+                     text, re.M)

@@ -261,7 +261,9 @@ def test_theme_basics_in_the_built_html(runner, workspace):
         'org_name = "Test Group"\npostal_address = "1 Test St, Testville"\n'
         'logo_url = "https://example.org/logo.png"\nsite_url = "https://example.org/"\n'
         'unsubscribe_url = "https://example.org/unsub"\n')
-    path = write_issue(workspace, "2026-01-05-theme.md", ISSUE + "\n![](/images/no-alt.png)\n")
+    # With an event-title, the event's image has it as alt text (without, alt="").
+    named = ISSUE.replace("main-image:", "event-title: Network meeting\nmain-image:")
+    path = write_issue(workspace, "2026-01-05-theme.md", named + "\n![](/images/no-alt.png)\n")
     assert runner.invoke(main, ["build", str(path)]).exit_code == 0
     html = (workspace / "build/2026-01-05-theme/email.html").read_text()
     assert re.search(r"<html[^>]* lang=\"en\"", html)

@@ -1,16 +1,22 @@
 """Events -> "add to calendar" links and .ics files.
 
 Emails cannot carry working local links, so the calendar links are plain
-URLs: Google Calendar's and Outlook's "new event" pages, which take the
-title, UTC times, place and details as query parameters, and, when the
-site's address is known, the published .ics file. The .ics files are
-written with the `icalendar` package; everything in them is derived from
-the input (no clock, no random UID) so two builds are byte-identical.
+URLs: Google Calendar's and Outlook's "new event" pages (outlook.live.com
+for personal accounts, outlook.office.com for work and school ones), which
+take the title, UTC times, place and details as query parameters, and,
+when the site's address is known, the published .ics file.
+
+The .ics files are written with the `icalendar` package. The UID comes from
+the source file's name, so a calendar that imported the event updates it.
+DTSTAMP and LAST-MODIFIED are the build's time (SOURCE_DATE_EPOCH, when
+set, for reproducible builds). SEQUENCE is a fingerprint of the event's
+time and place (see `sequence`), so it changes exactly when they do.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
@@ -18,11 +24,11 @@ from urllib.parse import quote, urlencode, urlsplit
 from ..config import Config
 from ..errors import Problems
 from ..source.events import Event
-from ..source.issue import as_moment
 from .placeholders import plain
 
 GOOGLE = "https://calendar.google.com/calendar/render"
-OUTLOOK = "https://outlook.live.com/calendar/0/deeplink/compose"
+OUTLOOKS = (("Outlook.com", "https://outlook.live.com/calendar/0/deeplink/compose"),
+            ("Outlook (work or school)", "https://outlook.office.com/calendar/0/deeplink/compose"))
 DETAILS_LIMIT = 600       # characters; long call scripts would bloat every link
 DEFAULT_LENGTH = dt.timedelta(hours=1)   # for a timed event with no end
 
@@ -103,22 +109,26 @@ def calendar_links(event: Event, config: Config, short: bool = False) -> list[Ca
     start, end = times
     text = details(event, short)
     google = _url(GOOGLE, {
-        "action": "TEMPLATE", "text": event.title,
+        "action": "TEMPLATE", "text": plain(event.title),
         "dates": f"{_stamp(start, True)}/{_stamp(end, True)}",
         "location": plain(event.location), "details": text})
-    outlook = _url(OUTLOOK, {
-        "path": "/calendar/action/compose", "rru": "addevent", "subject": event.title,
+    outlook = {
+        "path": "/calendar/action/compose", "rru": "addevent", "subject": plain(event.title),
         "startdt": _stamp(start, False), "enddt": _stamp(end, False),
         "allday": "true" if event.all_day else "false",
-        "location": plain(event.location), "body": text})
-    links = [CalendarLink(google, "Add to Google Calendar"), CalendarLink(outlook, "Outlook")]
+        "location": plain(event.location), "body": text}
+    links = [CalendarLink(google, "Add to Google Calendar")]
+    links += [CalendarLink(_url(base, outlook), label) for label, base in OUTLOOKS]
     if event.ics_url:
         links.append(CalendarLink(event.ics_url, "Calendar file (.ics)"))
     return links
 
 
 def check_event(event: Event | None, source: str, problems: Problems) -> None:
-    if event is not None and event.start is None:
+    if event is not None and event.tba:
+        problems.info(source, event.line, "event-date",
+                      "the event's date is to be announced, so it gets no calendar links yet")
+    elif event is not None and event.start is None and not event.bad_start:
         problems.warn(source, event.line, "event-date",
                       "event has no start date, so it gets no calendar links; "
                       "add event-start-date")
@@ -134,27 +144,50 @@ def uid(name: str, config: Config) -> str:
     return f"{slug}@{host}"
 
 
+def build_time() -> dt.datetime:
+    """Now in UTC to the second, or SOURCE_DATE_EPOCH for a reproducible build."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def sequence(event: Event) -> int:
+    """SEQUENCE: the first 28 bits of a SHA-256 of the event's UTC start and
+    end and its place. The same event always gets the same number, and a new
+    time or place a different one, so a calendar that imported it sees an
+    update. It is a fingerprint, not a counter: LAST-MODIFIED and DTSTAMP
+    (the build's time) are what grow."""
+    times = span(event)
+    fact = "|".join([*(_stamp(t, True) for t in times or ()), plain(event.location)])
+    return int(hashlib.sha256(fact.encode()).hexdigest()[:7], 16)
+
+
 def ics_bytes(entries: list[tuple[Event, str, dt.date | dt.datetime, str]],
-              config: Config) -> bytes:
+              config: Config, kind: str = "issue") -> bytes:
     """One VCALENDAR for entries of (event, source name, source date, URL).
 
-    DTSTAMP is the source file's date, not now(), so rebuilds are identical.
+    `kind` is "issue" or "digest", for PRODID.
     """
     from icalendar import Calendar
     from icalendar import Event as IcsEvent
 
+    now = build_time()
     cal = Calendar()
-    cal.add("prodid", "-//newsletter//digest//EN")
+    cal.add("prodid", f"-//newsletter//{kind}//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
     for event, name, date, url in entries:
         times = span(event)
         if times is None:
             continue
         item = IcsEvent()
         item.add("uid", uid(name, config))
-        item.add("dtstamp", as_moment(date, dt.timezone.utc).astimezone(dt.timezone.utc))
-        item.add("summary", event.title)
+        item.add("dtstamp", now)
+        item.add("last-modified", now)
+        item.add("sequence", sequence(event))
+        item.add("summary", plain(event.title))
         item.add("dtstart", times[0])
         item.add("dtend", times[1])
         if event.location:
@@ -174,12 +207,23 @@ def ics_link_target(event: Event) -> str:
     return rsvp if rsvp.startswith(("https://", "http://")) else ""
 
 
+def no_ics_url(config: Config, problems: Problems) -> None:
+    """Say (once per build: the finding is the same for every file) why no
+    email links its .ics file."""
+    problems.info(config.source or "newsletter.toml", None, "calendar",
+                  "the .ics files are written but not linked from the email: set site_url "
+                  "or ics_base_url in newsletter.toml to say where you will upload them")
+
+
 def attach_calendar(event: Event | None, name: str, date, source: str, config: Config,
                     problems: Problems) -> dict[str, bytes]:
     """For a single issue: warn about a missing start, point the event at
-    its published .ics, and return the file to write as {name.ics: bytes}."""
+    its published .ics (when it will be published), and return the file to
+    write as {name.ics: bytes}."""
     check_event(event, source, problems)
     if event is None or event.start is None:
         return {}
     event.ics_url = ics_url(config, name)
+    if not event.ics_url:
+        no_ics_url(config, problems)
     return {f"{name}.ics": ics_bytes([(event, name, date, ics_link_target(event))], config)}

@@ -98,7 +98,7 @@ class Content:
         for name in ("title", "subject", "preheader"):
             setattr(self, name, marker.literals(getattr(self, name) or "", None))
         if self.event:
-            for name in ("location", "rsvp", "call_script", "image"):
+            for name in ("title", "location", "rsvp", "call_script", "image"):
                 setattr(self.event, name, marker.literals(getattr(self.event, name), None))
 
     def all_links(self) -> list[str]:

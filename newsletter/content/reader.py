@@ -357,6 +357,10 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
                 line = issue.line_of(key) if key else None
                 setattr(event, name, marker.both(value, line))
     meta = mark_meta(issue, marker)
+    if event:
+        # Its own event-title, marked like the body; else the title, marked once above.
+        event.title = marker.both(event.title, issue.line_of(event_field(issue, "title")[0])) \
+            if event.named else (meta["title"] or event.title)
     preheader = meta["preheader"] or first_words(blocks)
     return Content(source=issue.display, title=meta["title"], subject=meta["subject"],
                    preheader=preheader, date=issue.date, sections=sections, event=event,

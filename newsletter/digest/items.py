@@ -119,7 +119,18 @@ def select(paths: list[Path], config: Config, since: dt.date, until: dt.date, as
         if not issue.published and not include_unpublished:
             digest.drafts_skipped += 1
             continue
-        content = build_content(issue, config, problems)
+        mine = Problems()
+        content = build_content(issue, config, mine)
+        # In a digest the file's title heads its event card: nothing to note.
+        mine[:] = [p for p in mine if p.id != "event-title"]
+        if mine.errors:
+            # As for a file that can't be read: reported, and left out.
+            problems.extend(p for p in mine if p.level != "error")
+            for p in mine.errors:
+                problems.warn(p.path, p.line, p.id, f"{p.message}; left out of the digest")
+            digest.unreadable += 1
+            continue
+        problems.extend(mine)
         event = content.event
         check_event(event, issue.display, problems)
         if event is not None and event.start is None:

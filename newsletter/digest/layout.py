@@ -43,6 +43,8 @@ def event_card(event: Event, also: list[str], config: Config, short: bool = Fals
     `short` calendar links are for the text part; see calendar_links.
     """
     paras: list[list[Node]] = [[_strong("When: "), format_when(event, config.tz)]]
+    if event.named:
+        paras.insert(0, [_strong(event.title)])
     if event.location:
         paras.append([_strong("Where: "), event.location])
     calendar = calendar_links(event, config, short)
@@ -113,13 +115,16 @@ def assemble(digest: Digest, kept: list[Entry], moved: list[Entry], settings: Se
                 groups[entry.kind].append(Section(_heading(HEADINGS[entry.kind], 2), []))
             groups[entry.kind][0].blocks += entry_blocks(entry, config, short)
     if groups["events"]:
-        top = Section(_heading(HEADINGS["events"], 2), [])
-        url = ics_url(config, digest.name)
-        if url:
-            count = sum(e.event is not None for e in kept)
-            top.blocks.append(Block("paragraph", 0, nodes=[
-                _a(url, f"Add all {count} events to your calendar (.ics file)")]))
-        groups["events"].insert(0, top)
+        groups["events"].insert(0, Section(_heading(HEADINGS["events"], 2), []))
+    # The one file with every event, featured or not: linked under "Upcoming
+    # events", or atop "Featured" when every event is featured.
+    count = sum(e.event is not None for e in kept)
+    url = ics_url(config, digest.name)
+    if count and url:
+        where = groups["events"] or groups["featured"]
+        what = "the event" if count == 1 else f"all {count} events"
+        where[0].blocks.insert(0, Block("paragraph", 0, nodes=[
+            _a(url, f"Add {what} to your calendar (.ics file)")]))
     sections = [Section(None, intro)] if intro else []
     for name in settings.sections:
         sections += groups[name]

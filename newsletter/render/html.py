@@ -113,6 +113,7 @@ def format_date(value) -> str:
 
 @dataclass
 class EventView:
+    title: str
     when: str
     location: str
     rsvp: str
@@ -129,7 +130,10 @@ def view(content: Content, config: Config) -> dict:
     event = None
     if content.event:
         ev = content.event
-        event = EventView(format_when(ev, config.tz), ev.location, ev.rsvp, ev.call_script,
+        # Without its own event-title the block is not headed (the title
+        # is just above it), and its image is decoration (alt=""), so a screen
+        # reader does not read the email's title twice.
+        event = EventView(ev.title if ev.named else "", format_when(ev, config.tz), ev.location, ev.rsvp, ev.call_script,
                           ev.image, calendar_links(ev, config))
     return {
         "title": content.title,

@@ -8,6 +8,7 @@ the list of placeholders the service has no tag for. The service's profiles
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,7 +116,10 @@ def get_platform(name: str) -> Platform:
     try:
         return PROFILES[ALIASES.get(key, key)]
     except KeyError:
-        raise NewsletterError(f"unknown platform '{name}'; choose one of: "
+        # 0.8: a typo, not another service (mailjet is not mailerlite).
+        close = difflib.get_close_matches(key, sorted({*PROFILES, *ALIASES}), n=1, cutoff=0.8)
+        hint = f"did you mean '{ALIASES.get(close[0], close[0])}'? " if close else ""
+        raise NewsletterError(f"unknown platform '{name}'; {hint}choose one of: "
                               + ", ".join(sorted(PROFILES))) from None
 
 

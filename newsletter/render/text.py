@@ -1,8 +1,10 @@
 """Content -> the plaintext part.
 
 Rendered from the same Content as the HTML, so the two parts carry the same
-links and action items. Action items are numbered with their URLs beneath;
-other links become [n] references listed at the end of their section.
+links and action items. Action items are numbered within their section, with
+their URLs beneath; other lists keep their bullets ("- ") or their own
+numbers, and one list never mixes the two. Other links become [n]
+references listed at the end of their section.
 """
 from __future__ import annotations
 
@@ -121,6 +123,10 @@ def underline(text: str, char: str) -> list[str]:
     return lines + [char * min(WIDTH, max(len(line) for line in lines))]
 
 
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text).lower().split())
+
+
 def _only_link(nodes: list[Node]) -> Element | None:
     """The one link a paragraph consists of, or None."""
     found = links(nodes)
@@ -161,10 +167,14 @@ class _Writer:
             self.para(lines)
             return
         skip = item.button.href if item.button else ""
-        lines = self.wrap(inline(item.nodes, refs, skip), indent, first)
+        text = inline(item.nodes, refs, skip)
+        lines = self.wrap(text, indent, first)
         if item.button:
-            lines += self.wrap(f"{item.button.label}: {_label(item.button.href)}",
-                               indent + "  ", indent + "> ")
+            # "Find your rep ..." then "> Find your rep: <url>" says it twice.
+            said = _words(text).startswith(_words(item.button.label))
+            button = _label(item.button.href) if said else \
+                f"{item.button.label}: {_label(item.button.href)}"
+            lines += self.wrap(button, indent + "  ", indent + "> ")
         self.para(lines)
 
     def block(self, block: Block, refs: _Refs) -> None:
@@ -186,13 +196,17 @@ class _Writer:
             # A compact list (a link roundup) reads as a list in the HTML, so
             # its items are not numbered as actions here either.
             compact = block.style == "compact" or self.quoted
+            # Numbers for a list of action cards, counted through the section;
+            # one with other items in it is bullets all through, as is any
+            # other list the writer bulleted.
+            actions = not compact and block.style == "cards" and \
+                all(item.kind == "action" for item in block.items)
             for n, item in enumerate(block.items, 1):
-                if item.kind == "action" and not compact:
+                if actions:
                     self.action += 1
                     marker = f"{self.action}."
                 else:
-                    # Among numbered actions, the HTML shows a plain item unnumbered.
-                    marker = f"{n}." if block.ordered and block.style != "cards" else "-"
+                    marker = f"{n}." if block.ordered else "-"
                 self.item(item, refs, marker, compact)
         elif block.kind == "rule":
             self.para(["-" * 24])
@@ -233,8 +247,8 @@ def render_text(content: Content, config: Config, event_calendar: list | None = 
     refs = _Refs()
     if content.event:
         ev = content.event
-        lines: list[str] = []
-        if ev.start:
+        lines: list[str] = wrap(ev.title) if ev.named else []
+        if ev.start or ev.tba:
             lines += wrap(f"When: {format_when(ev, config.tz)}", "      ", "")
         if ev.location:
             lines += wrap(f"Where: {ev.location}", "       ", "")
@@ -247,6 +261,7 @@ def render_text(content: Content, config: Config, event_calendar: list | None = 
             w.para(["Call script:"] + wrap(ev.call_script, "  ", "  "))
     for section in content.sections:
         refs = _Refs()
+        w.action = 0     # action items are counted within their section
         if section.heading:
             w.para(underline(inline(section.heading.nodes, refs), "-"))
         for block in section.blocks:

@@ -3,6 +3,11 @@
 The keys are the ones real Jekyll sites use (`event-start-date`,
 `Location`, `RSVP-link`, ...). They are matched loosely (case, `-`, `_` and
 spaces), because writers type them by hand.
+
+The dates are facts a reader acts on, so they are never guessed: a start
+that can't be read, an end without a start and an end before its start are
+errors at their line, and a start is never taken from the end. A writer
+who has no date yet says so: `event-start-date: TBA` (see NO_FIXED_TIME).
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 DOMAIN = re.compile(r"^(www\.)?[\w-]+(\.[\w-]+)*\.[a-z]{2,}(/\S*)?$", re.I)
 
 EVENT_KEYS = {
+    "title": "event-title",
     "start": "event-start-date",
     "end": "event-end-date",
     "location": "location",
@@ -26,6 +32,9 @@ EVENT_KEYS = {
     "image": "main-image",
     "featured": "is-featured",
 }
+# An event-start-date that says "no date yet", on purpose: not an error.
+NO_FIXED_TIME = {"tba", "tbd", "tbc", "to be announced", "to be determined", "to be confirmed",
+                 "no fixed time"}
 
 
 def norm_key(key: str) -> str:
@@ -43,6 +52,9 @@ class Event:
     image: str = ""
     line: int = 1
     ics_url: str = ""       # where this event's .ics file is published, if anywhere
+    named: bool = True      # False when the title is the issue's, for want of event-title
+    bad_start: bool = False  # a start was written but not read (already an error)
+    tba: bool = False        # the writer said the date is to be announced
 
     @property
     def all_day(self) -> bool:
@@ -83,20 +95,27 @@ def _text(value) -> str:
     return ", ".join(line.strip() for line in str(value).splitlines() if line.strip())
 
 
+def no_fixed_time(value) -> bool:
+    return isinstance(value, str) and value.strip().lower().rstrip(".!") in NO_FIXED_TIME
+
+
 def _when(issue: Issue, name: str, tz: ZoneInfo, problems: Problems):
+    """The date of `name`, or None. A start that is written but can't be
+    read is an error (the email would state a wrong day); an end, a warning."""
     key, value = event_field(issue, name)
-    if value in (None, ""):
+    if value in (None, "") or (name == "start" and no_fixed_time(value)):
         return None
+    report = problems.error if name == "start" else problems.warn
     moment = parse_date(value)
     if moment is None:
-        problems.warn(issue.display, issue.line_of(key), "event-date",
-                      f"cannot read {key} {str(value)!r}; use 2019-07-20 10:00:00 -04:00")
+        report(issue.display, issue.line_of(key), "event-date",
+               f"cannot read {key} {str(value)!r}; use 2019-07-20 10:00:00 -04:00")
         return None
     if not 1900 <= moment.year <= 2999:
         # A typo (0219, 20190...); also keeps UTC conversions and the
         # calendars' exclusive end day inside what datetime can hold.
-        problems.warn(issue.display, issue.line_of(key), "event-date",
-                      f"{key} {str(value)!r} has the year {moment.year}; is it a typo?")
+        report(issue.display, issue.line_of(key), "event-date",
+               f"{key} {str(value)!r} has the year {moment.year}; is it a typo?")
         return None
     if isinstance(moment, dt.datetime) and moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
@@ -131,32 +150,52 @@ def read_event(issue: Issue, tz: ZoneInfo, problems: Problems) -> Event | None:
         if isinstance(value, dict | list):
             problems.warn(issue.display, issue.line_of(key), "front-matter-type",
                           f"{key} should be one line of text, not a YAML block; joined its parts")
+    start_key, start_value = event_field(issue, "start")
+    end_key = event_field(issue, "end")[0]
+    tba = no_fixed_time(start_value)
+    if start is None and end is not None:
+        if start_value in (None, "") or tba:
+            # Never a start taken from the end: the email would state a time
+            # nobody wrote.
+            problems.error(issue.display, issue.line_of(end_key), "event-date",
+                           f"{end_key} is set but event-start-date is not; "
+                           "add the start (an end alone can't be placed in a calendar)")
+        end = None
     if start is None and end is None and not fields["rsvp"][1] and not fields["location"][1]:
         return None
-    if start is None and end is not None:
-        start, end = end, None
     if isinstance(start, dt.datetime) and type(end) is dt.date and end == start.date():
         end = None    # "ends that day": the same as no end
     if start is not None and end is not None \
             and as_moment(end, dt.timezone.utc) < as_moment(start, dt.timezone.utc):
-        problems.warn(issue.display, issue.line_of(event_field(issue, "end")[0]), "event-date",
-                      "event ends before it starts; ignoring the end")
+        problems.error(issue.display, issue.line_of(end_key), "event-date",
+                       f"the event ends ({end_key}) before it starts ({start_key}, line "
+                       f"{issue.line_of(start_key)})")
         end = None
+    title_key, title = event_field(issue, "title")
+    title = _text(title)
+    if not title:
+        # At the event's first key: its start, else whichever was written first.
+        written = [issue.line_of(k) for k, v in [event_field(issue, "start"), *fields.values()]
+                   if v not in (None, "") and k in issue.lines]
+        problems.info(issue.display, min(written, default=1), "event-title",
+                      "no event-title; the event and its calendar entry are named after "
+                      "the issue's title")
     rsvp_key, rsvp = fields["rsvp"]
     return Event(
-        title=issue.title, start=start, end=end,
+        title=title or issue.title, named=bool(title), start=start, end=end,
+        bad_start=start is None and start_value not in (None, "") and not tba, tba=tba,
         location=_text(fields["location"][1]),
         rsvp=fix_link(_text(rsvp), issue, rsvp_key, problems),
         call_script=str(fields["call_script"][1] or "").strip(),
         image=_text(fields["image"][1]),
-        line=issue.line_of(event_field(issue, "start")[0]),
+        line=issue.line_of(start_key),
     )
 
 
 def format_when(event: Event, tz: ZoneInfo) -> str:
     """'Saturday, July 20, 2019, 10:00 AM – 12:00 PM' in the configured timezone."""
     if event.start is None:
-        return ""
+        return "To be announced" if event.tba else ""
 
     def day(d) -> str:
         return f"{d:%A, %B} {d.day}, {d.year}"
