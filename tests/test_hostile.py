@@ -592,3 +592,44 @@ def test_emoji_zwj_sequences_survive(runner, workspace):
     result = build_one(runner, workspace, simple(f"Our {emoji} team."), "generic")
     assert result.exit_code == 0, result.output
     assert f"Our {emoji} team." in (workspace / "build" / STEM / "email.txt").read_text(encoding="utf-8")
+
+
+# -- the checks themselves ------------------------------------------------------------
+
+GOOD_HTML = (f'<!doctype html><html><body><p>{safety.POSTAL}</p>'
+             f'<a href="{{{{ unsubscribe_url }}}}">Unsubscribe</a> <a href="{LINK}">r</a></body></html>')
+GOOD_TEXT = f"{safety.POSTAL}\nUnsubscribe: {{{{ unsubscribe_url }}}}\n{LINK}\n"
+
+
+@pytest.mark.parametrize("html,text,expected", [
+    (GOOD_HTML.replace("<p>", "<p><script>x</script>"), GOOD_TEXT, "<script> element"),
+    (GOOD_HTML.replace("<p>", '<!--[if mso]><img src=x onerror="y"><![endif]--><p>'), GOOD_TEXT,
+     "onerror= on <img>"),
+    (GOOD_HTML.replace("<p>", '<a href=" java\tscript:x">a</a><p>'), GOOD_TEXT, "in <a href>"),
+    (GOOD_HTML.replace("<p>", '<svg><a xlink:href="javascript:x">a</a></svg><p>'), GOOD_TEXT,
+     "in <a href>"),
+    (GOOD_HTML.replace("<p>", '<meta http-equiv="Refresh" content="0"><p>'), GOOD_TEXT, "refresh"),
+    (GOOD_HTML.replace(safety.POSTAL, ""), GOOD_TEXT, "postal address missing from the HTML"),
+    (GOOD_HTML, GOOD_TEXT.replace("{{ unsubscribe_url }}", ""), "missing from email.txt"),
+    (GOOD_HTML.replace(f'href="{LINK}"', 'href="x"'), GOOD_TEXT, f"link {LINK} is not an href"),
+    (GOOD_HTML, GOOD_TEXT + "{{ subscriber.email }}", "prints the canary"),
+    (GOOD_HTML, GOOD_TEXT + "{% now %}", "engine fails"),
+    (GOOD_HTML, GOOD_TEXT + "PHQ0123abcQHP", "a marker"),
+    (GOOD_HTML, GOOD_TEXT + "PHQ9…", "a marker"),
+    (GOOD_HTML, GOOD_TEXT + "\x1b", "control character"),
+])
+def test_the_checks_catch_what_they_should(html, text, expected):
+    assert not safety.problems(safety.Built("buttondown", GOOD_HTML, GOOD_TEXT), [LINK])
+    found = safety.problems(safety.Built("buttondown", html, text), [LINK])
+    assert any(expected in f for f in found), found
+
+
+def test_the_service_scanners_catch_what_they_should():
+    listmonk = safety.engine_problems("listmonk", "", 'a {{"{{"}} b {{ UnsubscribeURL }} {{ .X }}', None)
+    assert len(listmonk) == 2 and "{{ .X }}" in listmonk[0]
+    assert safety.engine_problems("listmonk", "", 'a {{"{{"}} b {{ UnsubscribeURL }}', None) == []
+    assert safety.engine_problems("mailchimp", "*|UNSUB|* *|IF:FNAME|**|FNAME|**|ELSE:|*x*|END:IF|*",
+                                  "", None) == []
+    assert safety.engine_problems("mailchimp", "*|EMAIL|*", "", None)
+    assert safety.engine_problems("kit", "", "{{ subscriber.email }}", None)
+    assert safety.engine_problems("kit", "", '{{ "{{" }} subscriber.email }}', None) == []
