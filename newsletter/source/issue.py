@@ -20,7 +20,9 @@ from ..errors import IssueError, NewsletterError, display_path
 SUFFIXES = (".md", ".markdown")
 # Invisible characters that editors and web forms leave behind; they break
 # YAML keys and URLs without anyone being able to see why.
-INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+# Zero-width space, word joiner, BOM: invisible debris of copy and paste. Not
+# ZWJ or ZWNJ, which emoji sequences and scripts such as Persian need.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"), None)
 CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(\s|$)")
 # C0 controls but tab and line breaks, DEL, the C1 controls, and lone
 # surrogates (which only a YAML escape like "\ud800" can make). MJML's XML
@@ -243,6 +245,9 @@ def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 1
+        if isinstance(exc, yaml.reader.ReaderError):
+            # A character YAML can't read has a position, not a mark.
+            line = front.count("\n", 0, exc.position) + 2
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         hint = ""
         if "mapping values are not allowed" in problem:
