@@ -25,9 +25,11 @@ from ..errors import IssueError
 NAMES = ("unsubscribe_url", "view_online_url", "first_name")
 # One line only: an unterminated `[[first_name|` must never reach the footer's
 # `]]` and swallow what lies between (unsubscribe link included).
-PLACEHOLDER = re.compile(r"\[\[[ \t]*([a-z_]+)[ \t]*(?:\|[ \t]*([^\]|\n]*?)[ \t]*)?\]\]")
-# A `[[` that starts a known name but never closes on its line.
-UNTERMINATED = re.compile(r"\[\[[ \t]*(?:%s)\b(?![^\n]*\]\])" % "|".join(NAMES))
+# Each part is bounded and no two neighbours can match the same text (the
+# fallback's spaces are stripped in code), so the scan stays linear.
+PLACEHOLDER = re.compile(r"\[\[[ \t]{0,20}([a-z_]{1,40})[ \t]{0,20}(?:\|([^\]|\n]{0,200}))?\]\]")
+# A `[[` that starts a known name; unterminated when no PLACEHOLDER covers it.
+STARTS = re.compile(r"\[\[[ \t]{0,20}(?:%s)\b" % "|".join(NAMES))
 # The template syntax of every supported service. Bounded repetitions keep
 # the scan linear on a megabyte-long line full of `{{`: an unbounded `.*?`
 # would rescan the rest of the line from every opener.
@@ -130,10 +132,14 @@ def refuse_nonce(issue) -> None:
                      "marker value; rename that text (this is almost certainly an attack)")
 
 
+def _fallback(raw: str | None) -> str | None:
+    return None if raw is None else raw.strip(" \t")
+
+
 def mark_template(text: str) -> str:
     """A template's `[[name]]` placeholders as markers; unknown names stay text."""
     def swap(match: re.Match) -> str:
-        name, fallback = match.group(1), match.group(2)
+        name, fallback = match.group(1), _fallback(match.group(2))
         return mark(Placeholder(name, fallback)) if name in NAMES else match.group(0)
     return PLACEHOLDER.sub(swap, text)
 
@@ -152,13 +158,15 @@ class Marker:
 
     def placeholders(self, text: str, line_at) -> str:
         """`line_at(offset)` gives the file line of a position in `text`."""
-        for match in UNTERMINATED.finditer(text):
-            self.problems.warn(self.path, line_at(match.start()), "placeholder",
-                               f"{text[match.start():match.end()]!r} is not closed with ]] "
-                               "on the same line; it is left as text")
+        closed = {match.start() for match in PLACEHOLDER.finditer(text)}
+        for match in STARTS.finditer(text):
+            if match.start() not in closed:
+                self.problems.warn(self.path, line_at(match.start()), "placeholder",
+                                   f"{match.group(0)!r} is not closed with ]] on the same "
+                                   "line; it is left as text")
 
         def swap(match: re.Match) -> str:
-            name, fallback = match.group(1), match.group(2)
+            name, fallback = match.group(1), _fallback(match.group(2))
             line = line_at(match.start())
             if name not in NAMES:
                 raise IssueError(self.path, line, f"unknown placeholder {match.group(0)}; "

@@ -7,6 +7,7 @@ action cards, or compact link lists when there are too many for one email.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -326,7 +327,8 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
     refuse_nonce(issue)
     marker = Marker(issue.display, problems)
     body = prepare(issue.body)
-    body = marker.placeholders(body, lambda at: issue.body_line + body.count("\n", 0, at))
+    breaks = [m.start() for m in re.finditer("\n", body)]
+    body = marker.placeholders(body, lambda at: issue.body_line + bisect.bisect_left(breaks, at))
     body = "\n".join(marker.literals(line, issue.body_line + i)
                      for i, line in enumerate(body.split("\n")))
     reader = _Reader(issue, config, body.split("\n"), problems, marker)
