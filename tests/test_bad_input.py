@@ -265,3 +265,17 @@ def test_new_when_issues_is_a_file_is_one_error(runner, workspace):
     result = runner.invoke(main, ["new", "First one"])
     assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
     assert result.output.startswith("Error: issues is a file, not a folder"), result.output
+
+
+@pytest.mark.parametrize("front,line,says", [
+    ("title: a\n\tsubject: b\n", 3, "a tab is used here; YAML front matter is indented with spaces"),
+    ("title: 'unclosed\nsubject: b\n", 2, "a quote opened on this line is never closed"),
+    ("title: a\nevent:\n    start: 1\n  end: 2\n", 5, "the indentation is uneven here"),
+    ("title: Vote: yes\n", 2, "a value containing ': ' needs quotes"),
+])
+def test_yaml_errors_read_plainly_at_their_line(runner, workspace, front, line, says):
+    write_issue(workspace, "2026-01-05-yaml.md", f"---\n{front}date: 2026-01-05\n---\n\nBody.\n")
+    result = build(runner, "issues/2026-01-05-yaml.md")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"issues/2026-01-05-yaml.md:{line}: front matter is not valid YAML: {says}" in result.output
+    assert "(YAML says: " in result.output   # YAML's own wording is kept

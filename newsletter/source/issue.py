@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ..errors import IssueError, NewsletterError, display_path
+from .yaml_errors import plain_yaml_error
 
 SUFFIXES = (".md", ".markdown")
 # Invisible characters that editors and web forms leave behind; they break
@@ -249,11 +250,10 @@ def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str
             # A character YAML can't read has a position, not a mark.
             line = front.count("\n", 0, exc.position) + 2
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        hint = ""
-        if "mapping values are not allowed" in problem:
-            # The usual cause by far: an unquoted title like `title: Vote: Yes`.
-            hint = "; a value containing ': ' needs quotes, like title: \"Vote: yes\""
-        raise IssueError(path, line, f"front matter is not valid YAML: {problem}{hint}") from None
+        context = getattr(exc, "context", None) or ""
+        plain, line = plain_yaml_error(problem, context, line, exc)
+        raise IssueError(path, line, f"front matter is not valid YAML: {plain}"
+                         f"{' (YAML says: ' + problem + ')' if plain != problem else ''}") from None
     finally:
         loader.dispose()
     if meta is None:
