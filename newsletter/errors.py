@@ -98,7 +98,8 @@ IDS = ("input", "config-key", "markup", "link-scheme", "relative-link", "event-d
        "leftover-liquid", "leftover-todo", "leftover-heading", "leftover-item",
        "subject-length", "preheader", "front-matter-key",
        "postal-address", "required-tag", "template-syntax", "digest", "unsafe-output",
-       "placeholder", "control-character", "event-title", "calendar", "leftover-sample")
+       "placeholder", "control-character", "event-title", "calendar", "leftover-sample",
+       "date-weekday")
 
 
 def ignore_list(value) -> list[str]:

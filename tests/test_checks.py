@@ -421,3 +421,13 @@ def test_json_output_stays_json_when_the_config_is_broken(runner, workspace):
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert [(d["path"], d["line"], d["level"]) for d in data] == [("newsletter.toml", 2, "error")]
+
+
+def test_a_weekday_that_does_not_match_its_date(workspace, config):
+    path = write_issue(workspace, "2026-05-04-days.md", "---\ntitle: Days of the week\n"
+                       "preheader: Short and different.\ndate: 2026-05-04\n---\n\n"
+                       "Come on Tuesday, May 13 to the hall.\n\n"
+                       "Or on Tuesday, May 12, or Wed. May 13, 2026.\n\n"
+                       "Sunday May 10 is fine too.\n")
+    found = [(p.id, p.line, p.message) for p in check_file(path, config) if p.id == "date-weekday"]
+    assert found == [("date-weekday", 7, "Tuesday May 13: May 13, 2026 is a Wednesday")]

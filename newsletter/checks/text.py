@@ -54,6 +54,9 @@ RECAP = re.compile(r"\b(was|were|held|happened|attended|came|joined|thanks?|reca
 # Words that say a date comes round again ("every year on April 22").
 RECURRING = re.compile(r"\b(every|each|annual|annually|yearly|anniversary|weekly|monthly)\b", re.I)
 DATE_WINDOW = 60   # days: older dates are history, not a stale announcement
+DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+# A weekday written just before a date: "Tuesday, May 12", "Tue. May 12".
+WEEKDAY_BEFORE = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s{1,3}$", re.I)
 
 
 # -- links as written ---------------------------------------------------------
@@ -143,6 +146,36 @@ def date_past(ctx: Ctx) -> None:
                 ctx.add("info", ctx.issue.body_line + i, "date-past",
                         f"{match.group(0).strip()!r} is before the issue date "
                         f"({today:%B} {today.day}); is it still news?")
+
+
+def weekdays(ctx: Ctx) -> None:
+    """'Tuesday, May 12' when May 12 is a Wednesday: one of the two is wrong."""
+    issued = ctx.issue.day
+    for i, text in enumerate(ctx.text):
+        for match in DATE.finditer(text):
+            named = WEEKDAY_BEFORE.search(text[max(0, match.start() - 14):match.start()])
+            if not named:
+                continue
+            day = _start_of(match, issued)
+            wanted = next((d for d in DAYS if d.startswith(named.group(1).lower())), None)
+            if day is None or wanted is None or DAYS[day.weekday()] == wanted:
+                continue
+            ctx.add("warning", ctx.issue.body_line + i, "date-weekday",
+                    f"{named.group(0).strip(' ,')} {match.group(1)} {match.group(2)}: "
+                    f"{day:%B} {day.day}, {day.year} is a {DAYS[day.weekday()].title()}")
+
+
+def _start_of(match: re.Match, issued: dt.date) -> dt.date | None:
+    """A date's first day; without a year, the one nearest the issue date."""
+    years = [int(match.group(5))] if match.group(5) else [issued.year - 1, issued.year,
+                                                          issued.year + 1]
+    found = []
+    for year in years:
+        try:
+            found.append(dt.date(year, _month(match.group(1)), int(match.group(2))))
+        except ValueError:
+            continue
+    return min(found, key=lambda d: abs((d - issued).days)) if found else None
 
 
 def _date_of(match: re.Match, today: dt.date) -> dt.date | None:
