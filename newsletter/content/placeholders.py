@@ -91,10 +91,6 @@ def value_of(marker_hex: str) -> Placeholder | Literal:
     return Placeholder(name, fallback if bar else None)
 
 
-def values(text: str) -> list[Placeholder | Literal]:
-    return [value_of(m.group(1)) for m in MARKER.finditer(text)]
-
-
 def readable(text: str) -> str:
     """`text` with each marker as a reader might see it, for measuring lengths."""
     return MARKER.sub(lambda m: value_of(m.group(1)).seen, text)

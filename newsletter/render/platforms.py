@@ -1,10 +1,10 @@
-"""Markers -> each mailing service's merge tags, and what each service needs.
+"""Each mailing service's profile: its tags, fallback form, required tags and syntax.
 
-In: text in which content/placeholders.py made every placeholder and every
-piece of template-like text a marker. Out: the same text with the service's
-tag (or its escape of the literal text) written in place of each marker, and
-the list of placeholders the service has no tag for. The service's profiles
-(tags, fallbacks, required tags, template syntax) are here and nowhere else.
+In: a platform name and the recorded placeholders of a Content. Out: the
+`Platform`, the tag for one placeholder (`tag_for`), and errors or warnings
+for placeholders the service can't fill and text it would evaluate. The tags
+are written into a part by render/finalize.py; the profiles are here and
+nowhere else.
 """
 from __future__ import annotations
 

@@ -13,7 +13,6 @@ getpos() gives each token's exact source span.
 """
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -42,10 +41,6 @@ class Token:
 
 def escape_attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def escape_text(value: str) -> str:
-    return html.escape(value, quote=False)
 
 
 class _Tokenizer(HTMLParser):
