@@ -33,6 +33,10 @@ class Email:
     attachments: dict[str, bytes] = field(default_factory=dict)   # extra files, e.g. .ics
     missing: list[str] = field(default_factory=list)   # placeholders the service can't fill
     text_links: list[str] = field(default_factory=list)   # the links the text part must carry
+    # The parts before the service's tags were written (html, text, mjml,
+    # subject, preheader), for `filled`. They hold this process's markers, so
+    # they are never written out; `filled` must run in the process that built.
+    marked: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def size(self) -> int:
@@ -89,7 +93,26 @@ def make_email(content: Content, config: Config, problems: Problems,
     subject, preheader = (finalize_text(field, platform, config)[0]
                           for field in (content.subject, content.preheader))
     return Email(content.source, subject, preheader, parts[0], parts[1], parts[2],
-                 links=links(content), missing=missing, text_links=links(text_content or content))
+                 links=links(content), missing=missing, text_links=links(text_content or content),
+                 marked={"html": html, "text": text, "mjml": mjml, "subject": content.subject,
+                         "preheader": content.preheader})
+
+
+def filled(email: Email, config: Config) -> Email:
+    """The same Email as a reader with no data sees it: each merge tag replaced
+    by its fallback (a first name by its fallback or nothing, a URL by the one
+    configured or "#"), and text that looks like template syntax shown as
+    typed. For the preview, test sends and the web archive, never the service.
+    """
+    import dataclasses
+
+    if not email.marked:
+        raise ValueError("this Email carries no marked parts to fill")
+    parts = {}
+    for name, value in email.marked.items():
+        finalize = finalize_html if name in ("html", "mjml") else finalize_text
+        parts[name] = finalize(value, platforms.FILLED, config)[0]
+    return dataclasses.replace(email, missing=[], marked={}, **parts)
 
 
 def links(content: Content) -> list[str]:

@@ -76,6 +76,9 @@ class _Writer:
         if isinstance(value, Literal):
             return self.literal(value.text), False
         tag = tag_for(self.platform, value.name, value.fallback, self.config)
+        if self.platform.filled:
+            seen = tag if tag is not None else ("" if value.name == "first_name" else "#")
+            return (escape_attr(seen) if self.html else seen), False
         if tag is None:
             if value.name not in self.missing:
                 self.missing.append(value.name)

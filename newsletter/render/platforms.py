@@ -33,6 +33,7 @@ class Platform:
     text_escape: dict[str, str] | None = None
     strict: bool = True                  # False: a missing tag warns instead of failing
     unconfirmed: str = ""                # what the docs we found did not confirm
+    filled: bool = False                 # tags become what a reader with no data sees
 
 
 # Django's own way to print its syntax (docs.djangoproject.com, built-in
@@ -106,6 +107,12 @@ PROFILES: dict[str, Platform] = {p.name: p for p in [
              strict=False),
 ]}
 
+
+# Not a service: the email as a reader with no data sees it, for the preview,
+# test sends and the web archive. A first name becomes its fallback (or
+# nothing), a configured URL stays, an unknown one becomes "#".
+FILLED = Platform("filled", {"unsubscribe_url": None, "view_online_url": None,
+                             "first_name": None}, strict=False, filled=True)
 
 # Old names users still know the services by.
 ALIASES = {"convertkit": "kit", "sendinblue": "brevo"}
