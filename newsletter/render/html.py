@@ -21,6 +21,7 @@ from ..errors import IssueError
 from ..source.events import format_when
 from ..source.markup import to_html
 from . import platforms
+from .tokens import protect_attributes
 
 PACKAGE = Path(__file__).parent.parent
 PACKAGE_TEMPLATES = PACKAGE / "templates"            # inside the wheel
@@ -164,6 +165,7 @@ def compile_mjml(mjml: str, config: Config) -> str:
     try:
         # fonts={} turns off mjml-python's default Google Fonts links: a
         # build must not reach the network, and the theme uses system fonts.
-        return mjml2html(mjml, disable_comments=True, fonts=config.fonts or {})
+        return mjml2html(protect_attributes(mjml), disable_comments=True,
+                         fonts=config.fonts or {})
     except Exception as exc:   # mjml-python raises a bare exception type
         raise IssueError("email.mjml", None, f"MJML could not be compiled: {exc}") from None

@@ -14,6 +14,7 @@ getpos() gives each token's exact source span.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -113,3 +114,41 @@ def tokenize(source: str) -> list[Token]:
 
 def join(tokens: list[Token]) -> str:
     return "".join(t.raw for t in tokens)
+
+
+def _debug_escaped(ch: str) -> bool:
+    # What Rust's char::escape_debug rewrites: a backslash, combining marks
+    # (grapheme extenders such as a Hindi virama or an emoji's variation
+    # selector) and characters that aren't printable (no-break space, ZWJ,
+    # direction marks, tab, newline).
+    return ch == "\\" or (ch != " " and (not ch.isprintable()
+                                           or unicodedata.category(ch) in ("Mn", "Me")))
+
+
+def protect_attributes(mjml: str) -> str:
+    """MJML whose attribute values hold no character mjml-python would mangle.
+
+    mjml-python (1.4.2) writes attribute values through Rust's escape_debug,
+    so `alt="cafe\u0301"` comes out as the literal text `cafe\\u{301}` and a
+    backslash doubles; the text of <mj-title> becomes the body's aria-label
+    the same way. It keeps numeric character references as they are, and
+    browsers decode those, so each such character is written as one.
+    """
+    def refs(text: str) -> str:
+        return "".join(f"&#{ord(c)};" if _debug_escaped(c) else c for c in text)
+
+    tokens = tokenize(mjml)
+    changed = False
+    in_title = False
+    for token in tokens:
+        if token.kind in ("start", "end") and token.tag == "mj-title":
+            in_title = token.kind == "start"
+        elif in_title and token.kind == "text" and any(map(_debug_escaped, token.raw)):
+            token.raw = refs(token.raw)
+            changed = True
+        if token.kind == "start" and any(value and any(map(_debug_escaped, value))
+                                         for _, value in token.attrs):
+            token.set_raw_attrs([(name, None if value is None else refs(escape_attr(value)))
+                                 for name, value in token.attrs])
+            changed = True
+    return join(tokens) if changed else mjml
