@@ -198,6 +198,31 @@ def check(paths, config_path, platform, site_url, strict, fmt, allow_missing_uns
 
 
 @main.command()
+@click.argument("target", required=False, type=click.Path(path_type=Path))
+@config_option
+@click.option("--platform", default=None,
+              help="Service to push to: buttondown, mailchimp, listmonk, mailerlite, kit, brevo "
+                   "or sendy (default: newsletter.toml's platform). The email is built for it.")
+@click.option("--dry-run", is_flag=True, default=False,
+              help="Print the requests (key masked, body sizes) and send nothing.")
+def push(target, config_path, platform, dry_run) -> None:
+    """Create or update a DRAFT of TARGET (an issue, default the newest, or a built
+    folder) in the mailing service. It never schedules or sends.
+
+    The API key is read from the service's own variable (e.g. MAILCHIMP_API_KEY)
+    or NEWSLETTER_API_KEY.
+    """
+    from .push.run import push_draft
+
+    problems = Problems()
+    config = load_config(config_path, problems, platform=platform)
+    try:
+        push_draft(target, config, problems, dry_run=dry_run, echo=click.echo)
+    finally:
+        report(problems)
+
+
+@main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="First day of the digest, YYYY-MM-DD.")

@@ -56,6 +56,7 @@ class Config:
     utm: dict = field(default_factory=dict)
     check: dict = field(default_factory=dict)
     smtp: dict = field(default_factory=dict)
+    push: dict = field(default_factory=dict)   # [push.<service>] tables, see PUSH_KEYS
     source: str | None = None   # the file the values came from, for messages
 
     @property
@@ -78,7 +79,23 @@ class Config:
 KNOWN_KEYS = {f.name for f in dataclasses.fields(Config)} - {"root", "source"}
 UTM_KEYS = ("source", "medium", "campaign", "term", "content")   # in the order links get them
 TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": set(UTM_KEYS), "check": {"ignore"},
-              "smtp": {"host", "port", "security", "from", "user"}}
+              "smtp": {"host", "port", "security", "from", "user"}, "push": None}
+
+# `[push.<service>]` settings, each key with its kind: "url", "text", "email",
+# "id" (a string or a whole number) or "ids" (a list of those). Which ones a
+# service needs is the push package's business; here they are only checked.
+PUSH_KEYS = {
+    "buttondown": {"api_url": "url"},
+    "mailchimp": {"api_url": "url", "list_id": "id", "from_name": "text", "reply_to": "email"},
+    "listmonk": {"api_url": "url", "api_user": "text", "list_ids": "ids", "from_email": "text"},
+    "mailerlite": {"api_url": "url", "group_ids": "ids", "from_name": "text", "from_email": "email",
+                   "reply_to": "email"},
+    "kit": {"api_url": "url", "email_address": "email"},
+    "brevo": {"api_url": "url", "list_ids": "ids", "from_name": "text", "from_email": "email",
+              "reply_to": "email"},
+    "sendy": {"api_url": "url", "brand_id": "id", "from_name": "text", "from_email": "email",
+              "reply_to": "email"},
+}
 
 
 def _key_line(text: str, key: str) -> int | None:
@@ -159,6 +176,7 @@ def load_config(path: str | Path | None = None, problems: Problems | None = None
         raise IssueError(path, None, "config file not found")
 
     _check_ignore(values.get("check", {}), text, path, problems)
+    _check_push(values.get("push", {}), text, path, problems)
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["colors"] = {**DEFAULT_COLORS, **values.get("colors", {})}
     config = Config(root=root, source=str(path) if path.is_file() else None, **values)
@@ -177,6 +195,61 @@ def _check_ignore(check: dict, text: str, path: Path, problems: Problems) -> Non
     for id in ignore:
         if unknown_id(id):
             problems.warn(path, _key_line(text, "ignore"), "config-key", f"[check] {unknown_id(id)}")
+
+
+def table_key_line(text: str, table: str, key: str) -> int | None:
+    """The line of `key` inside `[table]`, else of the table, else of any `key =`."""
+    header = re.search(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", text, re.M)
+    if header:
+        end = re.compile(r"^[ \t]*\[", re.M).search(text, header.end())
+        body = text[header.end():end.start() if end else len(text)]
+        match = re.search(rf"^[ \t]*\"?{re.escape(key)}\"?[ \t]*=", body, re.M)
+        at = header.end() + match.start() if match else header.start()
+        return text.count("\n", 0, at) + 1
+    return _key_line(text, key)
+
+
+def _push_value_ok(kind: str, value) -> bool:
+    if kind == "ids":
+        return isinstance(value, list) and bool(value) and all(_push_value_ok("id", v) for v in value)
+    if kind == "id":
+        return (isinstance(value, int) and not isinstance(value, bool)) or \
+            (isinstance(value, str) and bool(value.strip()))
+    if not isinstance(value, str):
+        return False
+    if kind == "url":
+        return bool(re.match(r"https?://[^\s/]+", value))
+    if kind == "email":
+        return bool(re.fullmatch(r"[^@\s<>,]+@[^@\s<>,]+", value))
+    return "\n" not in value and "\r" not in value
+
+
+PUSH_KINDS = {"url": "an address starting with https://", "text": "one line of text",
+              "email": "one email address, like news@example.org",
+              "id": "an id (a string or a whole number)",
+              "ids": "a list of ids, like [12] or [\"a1b2\"]"}
+
+
+def _check_push(push: dict, text: str, path: Path, problems: Problems) -> None:
+    """[push.<service>] tables: known services and keys, each value of its kind."""
+    for service, settings in push.items():
+        if service not in PUSH_KEYS:
+            problems.warn(path, _key_line(text, service) or _key_line(text, f"push.{service}"),
+                          "config-key", f"unknown service [push.{service}]"
+                          f"{_did_you_mean(service, PUSH_KEYS)}")
+            continue
+        if not isinstance(settings, dict):
+            raise IssueError(path, _key_line(text, f"push.{service}") or _key_line(text, service),
+                             f"'push.{service}' must be a table, like [push.{service}]")
+        for key, value in settings.items():
+            kind = PUSH_KEYS[service].get(key)
+            line = table_key_line(text, f"push.{service}", key)
+            if kind is None:
+                problems.warn(path, line, "config-key", f"unknown key '{key}' in [push.{service}]"
+                              f"{_did_you_mean(key, PUSH_KEYS[service])}")
+            elif not _push_value_ok(kind, value):
+                raise IssueError(path, line, f"[push.{service}] {key} must be {PUSH_KINDS[kind]} "
+                                 f"(got {value!r})")
 
 
 # A CSS colour as themes write it: #rgb, #rgba, #rrggbb, #rrggbbaa,

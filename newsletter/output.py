@@ -3,7 +3,8 @@
 In: a finished Email (or a dict of file name -> text or bytes) and the folder
 it goes to. Out: that folder holding exactly email.html, email.txt, email.mjml
 and any attachments (`<stem>.ics`), all from this build; nothing else is left
-in it. At every instant the folder is wholly the previous set or wholly the
+in it but the files of KEPT (push.json, the record of the drafts pushed from
+it), which a rebuild carries over from the old set. At every instant the folder is wholly the previous set or wholly the
 new one, even if the process is killed.
 
 How: the new files go into a staging folder beside it, `.<name>.tmp-<hex>`,
@@ -32,6 +33,10 @@ from .render.email import Email
 from .source.issue import display_path
 
 STAGED, OLD = "tmp", "old"
+# Files that belong to the issue rather than to one build: a rebuild copies
+# them into the new set, so that `newsletter push` finds the draft it made
+# before and updates it instead of making a second one.
+KEPT = ("push.json",)
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
 
@@ -51,6 +56,7 @@ def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
         if folder.exists() and not folder.is_dir():
             raise FileExistsError(errno.EEXIST, "a file is in the way of the output folder",
                                   str(folder))
+        files = {**_kept(folder, files), **files}
         staged = _make_sibling(folder, STAGED)
         try:
             for name, data in files.items():
@@ -67,6 +73,38 @@ def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
             # After a swap this is the old set; after a failure, the partial new one.
             if os.path.lexists(staged):
                 shutil.rmtree(staged, ignore_errors=True)
+
+
+def _kept(folder: Path, files: dict) -> dict[str, bytes]:
+    """The KEPT files of the old set that the new one doesn't bring itself."""
+    kept = {}
+    for name in KEPT:
+        path = folder / name
+        # A regular file only: a symlink there could make us copy some other file in.
+        if name not in files and path.is_file() and not path.is_symlink():
+            kept[name] = path.read_bytes()
+    return kept
+
+
+def write_one(folder: Path, name: str, data: bytes) -> None:
+    """Replace one file of an existing set, atomically: a kill leaves the old or the new.
+
+    Under the same lock as write_atomically, so a rebuild at the same moment
+    either carries this file over whole or comes before it.
+    """
+    if name not in KEPT:
+        raise ValueError(f"{name!r} is not a file that outlives a rebuild")
+    folder = Path(os.path.realpath(folder))
+    with _locked(folder.parent):
+        recover(folder)
+        tmp = folder / f".{name}.tmp-{secrets.token_hex(8)}"
+        try:
+            _write_file(tmp, data)
+            os.replace(tmp, folder / name)
+            _fsync_dir(folder)
+        finally:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
 
 
 def write_email(email: Email, folder: Path) -> None:
