@@ -15,6 +15,7 @@ and renamed over the old one, so a kill leaves the old manifest or the new.
 from __future__ import annotations
 
 import dataclasses
+import glob
 import hashlib
 import json
 import os
@@ -105,7 +106,10 @@ def save(folder: Path, entries: dict[str, Entry]) -> None:
 
 
 def write_file_atomically(path: Path, data: bytes) -> None:
-    """One file, replaced by a rename after its bytes are on disk."""
+    """One file, replaced by a rename after its bytes are on disk. A temporary
+    file that a killed write of the same file left behind is removed first."""
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.tmp-*"):
+        leftover.unlink(missing_ok=True)
     temp = path.parent / f".{path.name}.tmp-{secrets.token_hex(8)}"
     try:
         with open(temp, "xb") as fh:
