@@ -6,8 +6,12 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import load_config
 from .errors import IssueError, NewsletterError, Problems, UsageError, display_path, summary
+
+
+def load_config(*args, **overrides):
+    from .config import load_config as load   # late: YAML and zoneinfo slow `newsletter --help`
+    return load(*args, **overrides)
 
 
 def report(problems: Problems) -> None:

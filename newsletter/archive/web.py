@@ -107,4 +107,6 @@ def web_version(email: Email, config: Config, index_href: str = "../") -> str:
     if not marked:
         raise ValueError("this Email carries no marked parts; build it in this process")
     edited = join(web_tokens(marked, header_html(config, index_href)))
-    return filled(dataclasses.replace(email, marked={**email.marked, "html": edited}), config).html
+    # Only the HTML is filled: the text and MJML parts would be a second and
+    # third pass over the document that the page never shows.
+    return filled(dataclasses.replace(email, marked={"html": edited}), config).html
