@@ -81,6 +81,9 @@ def build_one(path: Path, key: str, config: Config,
         problems.error(exc.path, exc.line, "input", exc.detail)
     except OSError as exc:
         problems.error(display_path(path), None, "input", f"cannot write the output: {exc}")
+    except Exception as exc:   # a bug: this file fails, the batch goes on, the bug is named
+        problems.error(display_path(path), None, "input",
+                       f"could not be built ({type(exc).__name__}: {exc}); please report this")
     if not entry.ok:
         entry.problems = [p.as_dict() for p in problems.errors][:1]
     return Outcome(path.stem, entry, list(problems))
