@@ -6,29 +6,51 @@ every failure and still builds the rest.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from .checks import run_checks
 from .config import Config
 from .content.calendar import attach_calendar
 from .content.links import apply_utm
+from .content.model import Content
 from .content.reader import build_content
 from .errors import IssueError, NewsletterError, Problems
+from . import manifest
 from .output import write_email
 from .render.email import Email, make_email
-from .source.issue import display_path, find_issue_files, newest_issue_file, read_issue
+from .source.issue import Issue, display_path, find_issue_files, newest_issue_file, read_issue
 
-def issue_email(path: Path, config: Config, problems: Problems,
-                allow_missing_unsubscribe: bool = False) -> tuple[Email, str]:
-    """The issue's email and its file stem: the one pipeline that build and send share."""
+def issue_config(config: Config, stem: str) -> Config:
+    """The config for one issue: `{stem}` in view_online_url becomes the issue's
+    stem, so the generic platform's "View in your browser" can point at the
+    issue's page in the web archive (`https://example.org/news/{stem}/`)."""
+    if "{stem}" not in config.view_online_url:
+        return config
+    return dataclasses.replace(config, view_online_url=config.view_online_url.replace(
+        "{stem}", quote(stem)))
+
+
+def issue_parts(path: Path, config: Config, problems: Problems,
+                allow_missing_unsubscribe: bool = False) -> tuple[Issue, Content, Email]:
+    """The issue, its Content and its Email: the one pipeline build, send and the archive share."""
     issue = read_issue(path)
+    config = issue_config(config, issue.stem)
     content = build_content(issue, config, problems)
     apply_utm(content, config, issue.stem)
     ics = attach_calendar(content.event, issue.stem, issue.date, issue.display, config, problems)
     email = make_email(content, config, problems)
     email.attachments.update(ics)
     problems[:] = run_checks(issue, content, email, config, problems, allow_missing_unsubscribe)
+    return issue, content, email
+
+
+def issue_email(path: Path, config: Config, problems: Problems,
+                allow_missing_unsubscribe: bool = False) -> tuple[Email, str]:
+    """The issue's email and its file stem."""
+    issue, _, email = issue_parts(path, config, problems, allow_missing_unsubscribe)
     return email, issue.stem
 
 
@@ -55,6 +77,8 @@ def build(paths: list[Path], config: Config, problems: Problems | None = None,
     files = find_issue_files(paths) if paths else [newest_issue_file(config.issues_path)]
     if not files:
         raise NewsletterError("no issue files found in " + ", ".join(map(display_path, paths)))
+    # These folders are about to change: the manifest must not vouch for them.
+    manifest.forget(config.output_path, [path.stem for path in files])
     seen = set(result.problems)
     for path in files:
         mine = Problems()
@@ -72,6 +96,18 @@ def build(paths: list[Path], config: Config, problems: Problems | None = None,
         seen.update(fresh)
         result.problems.extend(fresh)
     return result
+
+
+def stale_issues(config: Config, files: list[Path] | None = None,
+                 allow_missing_unsubscribe: bool = False) -> list[Path]:
+    """The issue files (default: every one in issues/) that `build --all` would
+    build now: changed since the manifest's build, never built, or built with
+    another config, theme, option or version. For `serve`, which rebuilds
+    what a save touches by calling batch.build_all (it skips the rest itself)."""
+    files = find_issue_files([config.issues_path]) if files is None else files
+    stale, _ = manifest.plan(files, config, manifest.load(config.output_path),
+                             allow_missing_unsubscribe=allow_missing_unsubscribe)
+    return [path for path, _ in stale]
 
 
 def check_file(path: Path, config: Config, allow_missing_unsubscribe: bool = False) -> Problems:

@@ -19,7 +19,9 @@ from .digest.layout import assemble, read_intro
 from .errors import IssueError, NewsletterError, Problems, UsageError
 from .output import write_email
 from .render import platforms
-from .render.email import Email, make_email
+from .content.placeholders import Marker
+from .render.email import Email, make_email, render_html
+from .render.finalize import finalize_html
 from .source.issue import display_path, parse_front_matter, read_text, split_front_matter
 
 
@@ -68,7 +70,12 @@ def fit(digest: Digest, entries: list[Entry], settings: Settings, intro: list[Bl
     def size(k: int) -> int:
         content = assemble(digest, entries[:k], entries[k:], settings, intro, config)
         apply_utm(content, config, digest.name)
-        return make_email(content, config, Problems()).size
+        # Only the HTML's size counts: the text part and the MJML file are not
+        # rendered for each try, only the HTML with the service's tags written.
+        content.mark_literals(Marker(content.source, Problems()))
+        html = render_html(content, config, Problems())[1]
+        return len(finalize_html(html, platform, config)[0].encode())
+    platform = platforms.get_platform(config.platform)
     if size(len(entries)) <= budget:
         return len(entries)
     fits, too_big = 0, len(entries)

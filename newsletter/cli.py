@@ -6,8 +6,12 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import load_config
-from .errors import IssueError, NewsletterError, Problems, display_path, summary
+from .errors import IssueError, NewsletterError, Problems, UsageError, display_path, summary
+
+
+def load_config(*args, **overrides):
+    from .config import load_config as load   # late: YAML and zoneinfo slow `newsletter --help`
+    return load(*args, **overrides)
 
 
 def report(problems: Problems) -> None:
@@ -61,11 +65,28 @@ def main() -> None:
               help="Build even when the platform's required unsubscribe tag is missing.")
 @click.option("--screenshots", is_flag=True, default=False,
               help="Also save phone and desktop PNGs beside email.html (needs Chromium).")
+@click.option("--all", "build_every", is_flag=True, default=False,
+              help="Build every issue in issues/ that changed since the last build, "
+                   "and the web archive.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="With --all: processes to build with (default: the number of cores).")
+@click.option("--force", is_flag=True, default=False,
+              help="With --all: build every issue, changed or not.")
 def build(paths, config_path, output_dir, platform, site_url, strict,
-          allow_missing_unsubscribe, screenshots) -> None:
-    """Build PATHS (default: the newest issue in issues/) into build/<issue>/."""
+          allow_missing_unsubscribe, screenshots, build_every, jobs, force) -> None:
+    """Build PATHS (default: the newest issue in issues/) into build/<issue>/.
+
+    With --all, build every issue in issues/ that changed, in parallel, and
+    the web archive (build/site/).
+    """
     from .build import build as run_build   # late: keeps `newsletter --help` fast
 
+    if build_every or jobs or force:
+        if paths or screenshots or not build_every:
+            raise UsageError("--jobs and --force go with --all; --all takes no PATHS "
+                             "and no --screenshots")
+        return build_archive(config_path, output_dir, platform, site_url, strict,
+                             allow_missing_unsubscribe, jobs, force)
     if screenshots:   # fail before building, not after
         from .screenshots import require_chromium
         require_chromium()
@@ -90,6 +111,46 @@ def build(paths, config_path, output_dir, platform, site_url, strict,
                               f"issue(s) failed: " + ", ".join(result.failed))
     if strict and result.problems.warnings:
         raise NewsletterError(f"{len(result.problems.warnings)} warning(s) and --strict is on")
+
+
+def build_archive(config_path, output_dir, platform, site_url, strict, allow_missing_unsubscribe,
+                  jobs, force) -> None:
+    """`build --all` and `archive`: the batch, then its summary."""
+    from .batch import build_all
+
+    problems = Problems()
+    config = load_config(config_path, problems, output_dir=output_dir, platform=platform,
+                         site_url=site_url)
+    report(problems)
+    result = build_all(config, jobs=jobs, force=force,
+                       allow_missing_unsubscribe=allow_missing_unsubscribe)
+    click.echo(f"{result.built} built, {result.unchanged} unchanged, {len(result.failed)} failed "
+               f"in {result.seconds:.1f} s; web archive in {display_path(result.archive)}/",
+               err=True)
+    for failure in result.failed:
+        click.echo(f"  failed: {failure}", err=True)
+    if result.failed:
+        raise NewsletterError(f"{len(result.failed)} issue(s) failed")
+    warnings = [p for p in problems + result.problems if p.level == "warning"]
+    if strict and warnings:
+        raise NewsletterError(f"{len(warnings)} warning(s) and --strict is on")
+
+
+@main.command()
+@config_option
+@click.option("--output", "-o", "output_dir", default=None, help="Output folder (default: output_dir in newsletter.toml, else build).")
+@click.option("--platform", default=None, help=PLATFORM_HELP)
+@click.option("--site-url", default=None, help="Where the archive is published, e.g. https://example.org/news/.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes to build with (default: the number of cores).")
+@click.option("--force", is_flag=True, default=False, help="Build every issue, changed or not.")
+def archive(config_path, output_dir, platform, site_url, jobs, force) -> None:
+    """Build the web archive (build/site/): index, Atom feed, a page per issue.
+
+    The same as `build --all`: every issue that changed is built, its email
+    folder too, since the web version is made from the built email.
+    """
+    build_archive(config_path, output_dir, platform, site_url, False, False, jobs, force)
 
 
 @main.command()

@@ -51,6 +51,7 @@ class Config:
     size_budget_kb: int = 85
     inliner: str = "css-inline"  # or "premailer"
     ics_base_url: str = ""      # where .ics files are published; default <site_url>calendar/
+    archive_dir: str = ""       # the web archive's folder; default <output_dir>/site
     fonts: dict = field(default_factory=dict)
     colors: dict = field(default_factory=lambda: dict(DEFAULT_COLORS))
     utm: dict = field(default_factory=dict)
@@ -62,6 +63,10 @@ class Config:
     @property
     def output_path(self) -> Path:
         return self.root / self.output_dir
+
+    @property
+    def archive_path(self) -> Path:
+        return self.root / (self.archive_dir or f"{self.output_dir}/site")
 
     @property
     def issues_path(self) -> Path:
@@ -302,7 +307,7 @@ def _validate(config: Config, text: str, path: Path) -> None:
             raise IssueError(path, _key_line(text, key), f"'{key}' must be a positive whole number")
     for key in ("org_name", "logo_url", "postal_address", "site_url", "lang", "platform",
                 "unsubscribe_url", "view_online_url", "ics_base_url", "output_dir", "issues_dir", "templates_dir",
-                "inliner"):
+                "inliner", "archive_dir"):
         if not isinstance(getattr(config, key), str):
             raise IssueError(path, _key_line(text, key), f"'{key}' must be a string")
     if config.inliner not in ("css-inline", "premailer"):

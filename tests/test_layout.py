@@ -15,6 +15,8 @@ LAYERS = {
     "errors": 0, "config": 1, "source": 2, "content": 3, "digest": 4, "render": 4,
     "checks": 5, "output": 5, "build": 6, "build_digest": 6, "scaffold": 6, "screenshots": 6,
     "serve": 7, "send": 7, "push": 7, "cli": 8, "__main__": 9, "__init__": -1,
+    # Between stages: the archive writes output folders; the batch runs build.
+    "manifest": 5, "archive": 5.5, "progress": 6, "batch": 6.5,
 }
 
 

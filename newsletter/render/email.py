@@ -43,10 +43,24 @@ class Email:
         return len(self.html.encode())
 
 
+_LAST: list[tuple[tuple, str]] = []   # the last (mjml, fonts, inliner) compiled, and its HTML
+
+
+def compiled(mjml: str, config: Config) -> str:
+    """MJML compiled and inlined, remembering the last one: a digest measures
+    its email while fitting it to the budget, then renders the same MJML again."""
+    key = (mjml, tuple(sorted(config.fonts.items())), config.inliner)
+    if _LAST and _LAST[0][0] == key:
+        return _LAST[0][1]
+    html = inline_css(compile_mjml(mjml, config), config.inliner)
+    _LAST[:] = [(key, html)]
+    return html
+
+
 def render_html(content: Content, config: Config, problems: Problems) -> tuple[str, str]:
     """MJML and HTML; card lists turn compact when the HTML would pass the budget."""
     mjml = render_mjml(content, config)
-    html = inline_css(compile_mjml(mjml, config), config.inliner)
+    html = compiled(mjml, config)
     budget = config.size_budget_kb * 1024
     card_lists = [b for s in content.sections for b in s.blocks
                   if b.kind == "list" and b.style == "cards"]
@@ -58,7 +72,7 @@ def render_html(content: Content, config: Config, problems: Problems) -> tuple[s
         block.style = "compact"
         compacted += sum(item.button is not None or item.kind == "link" for item in block.items)
         mjml = render_mjml(content, config)
-        html = inline_css(compile_mjml(mjml, config), config.inliner)
+        html = compiled(mjml, config)
     if compacted:
         problems.info(content.source, None, "size",
                       f"{compacted} action cards shown as compact lists to stay "

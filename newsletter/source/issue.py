@@ -17,6 +17,7 @@ import yaml
 
 from ..errors import IssueError, NewsletterError, display_path
 from .yaml_errors import plain_yaml_error
+from .yaml_load import LenientDates, TooBig, check_aliases, fast_load, lines_of
 
 SUFFIXES = (".md", ".markdown")
 # Invisible characters that editors and web forms leave behind; they break
@@ -34,9 +35,6 @@ ONE_LINE = ("title", "subject", "preheader", "description", "location")
 # An issue is a page of text; far bigger input could only be a mistake, and
 # would take minutes to build into an email that is clipped at 102 KB anyway.
 MAX_BYTES = 1024 * 1024
-# What YAML aliases (*name) may add to the front matter, in values plus
-# characters: a few lines of nested aliases can otherwise stand for gigabytes.
-MAX_ALIAS_GROWTH = 1_000_000
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _DATETIME = re.compile(
     r"^(\d{4}-\d{1,2}-\d{1,2})(?:[ T]+(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})?)?$")
@@ -160,85 +158,41 @@ def _key_lines(front: str) -> dict[str, list[int]]:
         node = yaml.compose(front, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return {}
-    lines: dict[str, list[int]] = {}
-    for key, _ in node.value if isinstance(node, yaml.MappingNode) else []:
-        lines.setdefault(str(key.value), []).append(key.start_mark.line + 2)
-    return lines
+    return lines_of(node)
 
 
-class _TooBig(Exception):
-    def __init__(self, line: int, message: str):
-        super().__init__(message)
-        self.line = line
-
-
-class _Loader(yaml.SafeLoader):
+class _Loader(LenientDates, yaml.SafeLoader):
     """SafeLoader, except that an impossible date such as 2026-13-45 stays a
-    string (PyYAML raises ValueError); the date readers then report its line.
-    And aliases may not make the front matter much bigger, or contain themselves."""
-
-    def construct_yaml_timestamp(self, node):
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError:
-            return self.construct_scalar(node)
+    string (see LenientDates), and aliases may not make the front matter much
+    bigger, or contain themselves."""
 
     def compose_document(self):
         node = super().compose_document()
         if node is not None:
-            _check_aliases(node)
+            check_aliases(node)
         return node
 
 
-def _check_aliases(root: yaml.Node) -> None:
-    """Refuse a document whose aliases expand it by more than MAX_ALIAS_GROWTH
-    (the "billion laughs": each of ten lines lists the line above ten times),
-    or that contains itself (`&a [*a]`), before anything walks it.
-
-    PyYAML shares an aliased node rather than copying it, so the document is
-    small in memory; it is what reads it (str(), joining a list) that would
-    expand it. Sizes are counted once per node, depth first without recursion.
-    """
-    size: dict[int, int] = {}         # id(node) -> values plus characters, expanded
-    own = 0                           # the same, counting each node once
-    open_: set[int] = set()           # nodes whose children are being counted
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        key = id(node)
-        if isinstance(node, yaml.ScalarNode):
-            if key not in size:
-                size[key] = 1 + len(node.value)
-                own += size[key]
-            continue
-        children = node.value if isinstance(node, yaml.SequenceNode) else \
-            [part for pair in node.value for part in pair]
-        if children_done:
-            open_.discard(key)
-            size[key] = 1 + sum(size[id(child)] for child in children)
-            own += 1
-            if size[key] - own > MAX_ALIAS_GROWTH:
-                raise _TooBig(node.start_mark.line + 2, "YAML aliases (*name) make the front "
-                              f"matter over {MAX_ALIAS_GROWTH:,} values and characters long; "
-                              "write the values out instead")
-        elif key in open_:
-            raise _TooBig(node.start_mark.line + 2, "a YAML alias (*name) in the front matter "
-                          "refers to the value it is part of")
-        elif key not in size:
-            open_.add(key)
-            stack.append((node, True))
-            stack.extend((child, False) for child in children)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", LenientDates.construct_yaml_timestamp)
 
 
 def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str, list[int]]]:
     """The front matter's values, and the lines each key is written on."""
+    try:
+        fast = fast_load(front)
+    except TooBig as exc:
+        raise IssueError(path, exc.line, str(exc)) from None
+    if fast is not None:
+        meta, key_lines = fast
+        if meta is None:
+            return {}, {}
+        if not isinstance(meta, dict):
+            raise IssueError(path, 2, "front matter must be 'key: value' lines")
+        return {str(k): v for k, v in meta.items()}, key_lines
     loader = _Loader(front)
     try:
         meta = loader.get_single_data()
-    except _TooBig as exc:
+    except TooBig as exc:
         raise IssueError(path, exc.line, str(exc)) from None
     except RecursionError:
         # PyYAML composes nested values recursively: `a: [[[[...` 1,000 deep.
