@@ -22,7 +22,7 @@ from .source.issue import display_path, find_issue_files, newest_issue_file, rea
 def issue_email(path: Path, config: Config, problems: Problems,
                 allow_missing_unsubscribe: bool = False) -> tuple[Email, str]:
     """The issue's email and its file stem: the one pipeline that build and send share."""
-    issue = read_issue(path)
+    issue = read_issue(path, config)
     content = build_content(issue, config, problems)
     apply_utm(content, config, issue.stem)
     ics = attach_calendar(content.event, issue.stem, issue.date, issue.display, config, problems)
@@ -78,7 +78,7 @@ def check_file(path: Path, config: Config, allow_missing_unsubscribe: bool = Fal
     """Every problem in one issue file; a file that can't be read is one error."""
     found = Problems()
     try:
-        issue = read_issue(path)
+        issue = read_issue(path, config)
     except IssueError as exc:
         found.error(exc.path, exc.line, "input", exc.detail)
         return found

@@ -20,7 +20,8 @@ from .errors import IssueError, NewsletterError, Problems, UsageError
 from .output import write_email
 from .render import platforms
 from .render.email import Email, make_email
-from .source.issue import display_path, parse_front_matter, read_text, split_front_matter
+from .source.issue import display_path, read_text
+from .source.readers.jekyll import parse_front_matter, split_front_matter
 
 
 def load_settings(config: Config, problems: Problems) -> Settings:
