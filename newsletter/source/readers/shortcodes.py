@@ -74,8 +74,7 @@ def _convert_text(text: str) -> str:
         pos = end   # a shortcode inside one left as text stays text too
         if end - match.end() > MAX_INNER or ticks.in_code(match.start()):
             continue
-        alone = _alone(text, match.start(), end)
-        new, code = _render(text[match.end():end - 3], alone, code, text[end:])
+        new, code = _render(text, match.start(), end, code)
         if new is None:
             continue
         lines = text.count("\n", match.start(), end)
@@ -101,10 +100,15 @@ class _Ticks:
 
 
 def _alone(text: str, start: int, end: int) -> bool:
-    before = text[text.rfind("\n", 0, start) + 1:start]
-    after_end = text.find("\n", end)
-    after = text[end:after_end if after_end >= 0 else len(text)]
-    return not before.strip() and not after.strip()
+    """Whether only spaces share the line with text[start:end]; looked at
+    from the shortcode outwards, so a long line is not read to its ends."""
+    before = start - 1
+    while before >= 0 and text[before] in " \t":
+        before -= 1
+    after = end
+    while after < len(text) and text[after] in " \t":
+        after += 1
+    return (before < 0 or text[before] == "\n") and (after == len(text) or text[after] == "\n")
 
 
 def _params(inner: str) -> tuple[bool, str, list[str], dict[str, str]] | None:
@@ -133,17 +137,19 @@ def _params(inner: str) -> tuple[bool, str, list[str], dict[str, str]] | None:
     return bool(name.group(1)), name.group(2).lower(), positional, named
 
 
-def _render(inner: str, alone: bool, code: bool, after: str) -> tuple[str | None, bool]:
-    """(what the shortcode becomes, or None to leave it as text; whether a
-    highlight block is open after it)."""
-    parsed = _params(inner)
+def _render(text: str, start: int, end: int, code: bool) -> tuple[str | None, bool]:
+    """(what the shortcode text[start:end] becomes, or None to leave it as
+    text; whether a highlight block is open after it)."""
+    parsed = _params(text[start + 3:end - 3])
     if parsed is None:
         return None, code
     closing, name, positional, named = parsed
-    if name == "highlight" and alone:
+    # Only here is the rest of the line looked at: a line of thousands of
+    # shortcodes would otherwise be read again for each.
+    if name == "highlight" and _alone(text, start, end):
         if closing and code:
             return "```", False
-        if not closing and not code and CLOSE_HIGHLIGHT.search(after):
+        if not closing and not code and CLOSE_HIGHLIGHT.search(text, end):
             lang = positional[0] if positional and ID.match(positional[0]) else ""
             return "```" + lang, True
         return None, code
