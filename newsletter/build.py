@@ -36,7 +36,7 @@ def issue_config(config: Config, stem: str) -> Config:
 def issue_parts(path: Path, config: Config, problems: Problems,
                 allow_missing_unsubscribe: bool = False) -> tuple[Issue, Content, Email]:
     """The issue, its Content and its Email: the one pipeline build, send and the archive share."""
-    issue = read_issue(path)
+    issue = read_issue(path, config)
     config = issue_config(config, issue.stem)
     content = build_content(issue, config, problems)
     apply_utm(content, config, issue.stem)
@@ -114,7 +114,7 @@ def check_file(path: Path, config: Config, allow_missing_unsubscribe: bool = Fal
     """Every problem in one issue file; a file that can't be read is one error."""
     found = Problems()
     try:
-        issue = read_issue(path)
+        issue = read_issue(path, config)
     except IssueError as exc:
         found.error(exc.path, exc.line, "input", exc.detail)
         return found

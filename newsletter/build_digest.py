@@ -22,7 +22,8 @@ from .render import platforms
 from .content.placeholders import Marker
 from .render.email import Email, make_email, render_html
 from .render.finalize import finalize_html
-from .source.issue import display_path, parse_front_matter, read_text, split_front_matter
+from .source.issue import display_path, read_text
+from .source.readers.jekyll import parse_front_matter, split_front_matter
 
 
 def load_settings(config: Config, problems: Problems) -> Settings:

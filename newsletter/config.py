@@ -21,6 +21,8 @@ import yaml
 from .errors import IssueError, Problems, unknown_id
 
 CONFIG_NAME = "newsletter.toml"
+# How issue files are read (source/readers/): "auto" sniffs each file's first lines.
+FORMATS = ("auto", "jekyll", "pelican", "hugo", "markdown")
 
 DEFAULT_COLORS = {
     "primary": "#1d4ed8",      # buttons, links, header rule
@@ -50,6 +52,7 @@ class Config:
     view_online_url: str = ""
     size_budget_kb: int = 85
     inliner: str = "css-inline"  # or "premailer"
+    format: str = "auto"        # how issue files are read; one of FORMATS
     ics_base_url: str = ""      # where .ics files are published; default <site_url>calendar/
     archive_dir: str = ""       # the web archive's folder; default <output_dir>/site
     fonts: dict = field(default_factory=dict)
@@ -307,12 +310,17 @@ def _validate(config: Config, text: str, path: Path) -> None:
             raise IssueError(path, _key_line(text, key), f"'{key}' must be a positive whole number")
     for key in ("org_name", "logo_url", "postal_address", "site_url", "lang", "platform",
                 "unsubscribe_url", "view_online_url", "ics_base_url", "output_dir", "issues_dir", "templates_dir",
-                "inliner", "archive_dir"):
+                "inliner", "archive_dir", "format"):
         if not isinstance(getattr(config, key), str):
             raise IssueError(path, _key_line(text, key), f"'{key}' must be a string")
     if config.inliner not in ("css-inline", "premailer"):
         raise IssueError(path, _key_line(text, "inliner"),
                          f"inliner must be \"css-inline\" or \"premailer\" (got {config.inliner!r})")
+    if config.format not in FORMATS:
+        raise IssueError(path, _key_line(text, "format"),
+                         "format must be " + ", ".join(f'"{f}"' for f in FORMATS[:-1])
+                         + f' or "{FORMATS[-1]}" (got {config.format!r})'
+                         + _did_you_mean(config.format.lower(), FORMATS))
     for key, value in config.colors.items():
         if not is_color(value):
             hint = _did_you_mean(value.strip().lower(), NAMED_COLORS) \

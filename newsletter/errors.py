@@ -99,7 +99,7 @@ IDS = ("input", "config-key", "markup", "link-scheme", "relative-link", "event-d
        "subject-length", "preheader", "front-matter-key",
        "postal-address", "required-tag", "template-syntax", "digest", "unsafe-output",
        "placeholder", "control-character", "event-title", "calendar", "leftover-sample",
-       "date-weekday")
+       "date-weekday", "issue-format")
 
 
 def ignore_list(value) -> list[str]:

@@ -427,8 +427,8 @@ def test_control_characters_in_the_body_never_reach_the_email(runner, workspace)
 def test_an_empty_file(runner, workspace):
     write_issue(workspace, "empty.md", "")
     result, _ = run(runner, "build", "issues/empty.md")
-    assert result.exit_code == 1 and errors(result) == ["Error: issues/empty.md:1: missing 'title' "
-                                                         "in front matter"]
+    # Nothing to read as any format: not a title-less Jekyll file, nor a Markdown one.
+    assert result.exit_code == 1 and errors(result) == ["Error: issues/empty.md:1: the file is empty"]
 
 
 @pytest.mark.parametrize("text", ["---", "---\n"])

@@ -194,6 +194,8 @@ def front_matter(ctx: Ctx) -> None:
     issue = ctx.issue
     for line, id, message in issue.read_warnings:   # control characters taken out
         ctx.add("warning", line, id, message)
+    for line, id, message in issue.notes:           # how a title or date was found
+        ctx.add("info", line, id, message)
     known = {norm_key(k): k for k in KNOWN_KEYS}
     for key in issue.meta:
         if norm_key(key) in known:

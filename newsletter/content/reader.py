@@ -372,7 +372,7 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
 # Front matter that ends up in the email: the subject (in <title> and in the
 # service's subject field), the title (the heading) and the preview line.
 META_FIELDS = {"title": ("title",), "subject": ("subject", "title"),
-               "preheader": ("preheader", "description")}
+               "preheader": ("preheader", "description", "summary")}
 
 
 def mark_meta(issue: Issue, marker: Marker) -> dict[str, str | None]:
@@ -381,8 +381,9 @@ def mark_meta(issue: Issue, marker: Marker) -> dict[str, str | None]:
     done: dict[tuple, str] = {}   # a subject taken from the title is checked once
     for name, keys in META_FIELDS.items():
         value = getattr(issue, name)
-        key = next((k for k in keys if k in issue.meta), None)
-        if not value or key is None:
+        # A title from a heading or the file name is in no key, and marked all the same.
+        key = next((k for k in keys if k in issue.meta), keys[-1])
+        if not value:
             out[name] = value
             continue
         if (key, value) not in done:

@@ -100,7 +100,7 @@ def select(paths: list[Path], config: Config, since: dt.date, until: dt.date, as
     entries: list[Entry] = []
     for path in files:
         try:
-            issue = read_issue(path)
+            issue = read_issue(path, config)
         except IssueError as exc:
             named = date_from_name(path)
             if named is None or since <= named <= horizon:

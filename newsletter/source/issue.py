@@ -1,8 +1,10 @@
-"""Issue files -> Issue: front matter with line numbers, dates, the raw body.
+"""Issue files -> Issue: metadata with line numbers, the title and date, the raw body.
 
-An issue file is Markdown with YAML front matter, the way Jekyll keeps
-`_posts/`. Everything here is about reading one file faithfully and saying
-exactly where it is wrong.
+An issue file is Markdown, with Jekyll's YAML front matter (as every file
+in `_posts/`), Hugo's TOML or YAML, Pelican's `Key: value` lines, or nothing.
+`read_issue` is the one way in: a reader per format (source/readers/) splits
+the file, and everything after that is the same for every format. Everything
+here is about reading one file faithfully and saying exactly where it is wrong.
 """
 from __future__ import annotations
 
@@ -13,11 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import IssueError, NewsletterError, display_path
-from .yaml_errors import plain_yaml_error
-from .yaml_load import LenientDates, TooBig, check_aliases, fast_load, lines_of
+from . import readers
+from .readers.common import CONTROL, date_in_path, leading_heading, named_controls, readable_name
 
 SUFFIXES = (".md", ".markdown")
 # Invisible characters that editors and web forms leave behind; they break
@@ -25,11 +25,6 @@ SUFFIXES = (".md", ".markdown")
 # Zero-width space, word joiner, BOM: invisible debris of copy and paste. Not
 # ZWJ or ZWNJ, which emoji sequences and scripts such as Persian need.
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"), None)
-CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(\s|$)")
-# C0 controls but tab and line breaks, DEL, the C1 controls, and lone
-# surrogates (which only a YAML escape like "\ud800" can make). MJML's XML
-# parser refuses them: one in a title failed the build with no file or line.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # Front matter shown on one line, where a tab is a space.
 ONE_LINE = ("title", "subject", "preheader", "description", "location")
 # An issue is a page of text; far bigger input could only be a mistake, and
@@ -55,6 +50,9 @@ class Issue:
     duplicates: dict[str, list[int]] = field(default_factory=dict)   # key -> lines, if set twice
     # Warnings found while reading, as (line, check id, message); checks report them.
     read_warnings: list[tuple[int, str, str]] = field(default_factory=list)
+    # Notes (info) on how the file was read, as (line, check id, message).
+    notes: list[tuple[int | None, str, str]] = field(default_factory=list)
+    format: str = "jekyll"         # the reader that read it: jekyll, pelican, hugo, markdown
 
     @property
     def display(self) -> str:
@@ -137,105 +135,6 @@ def read_text(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").translate(INVISIBLE)
 
 
-def split_front_matter(path: Path, text: str) -> tuple[str | None, str, int]:
-    """Return (front matter, body, line where body starts)."""
-    lines = text.split("\n")
-    if not lines or lines[0].rstrip() != "---":
-        return None, text, 1
-    for i, line in enumerate(lines[1:], start=1):
-        if CONFLICT.match(line):
-            raise IssueError(path, i + 1, "merge-conflict marker in front matter; "
-                             "keep one side of the conflict and delete the markers")
-        if line.rstrip() in ("---", "..."):
-            return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 2
-    raise IssueError(path, 1, "front matter starts with '---' but has no closing '---'")
-
-
-def _key_lines(front: str) -> dict[str, list[int]]:
-    """Each key's lines in the file; more than one when it is written twice,
-    which YAML allows silently, keeping the last."""
-    try:
-        node = yaml.compose(front, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}
-    return lines_of(node)
-
-
-class _Loader(LenientDates, yaml.SafeLoader):
-    """SafeLoader, except that an impossible date such as 2026-13-45 stays a
-    string (see LenientDates), and aliases may not make the front matter much
-    bigger, or contain themselves."""
-
-    def compose_document(self):
-        node = super().compose_document()
-        if node is not None:
-            check_aliases(node)
-        return node
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", LenientDates.construct_yaml_timestamp)
-
-
-def parse_front_matter(path: Path, front: str) -> tuple[dict[str, Any], dict[str, list[int]]]:
-    """The front matter's values, and the lines each key is written on."""
-    try:
-        fast = fast_load(front)
-    except TooBig as exc:
-        raise IssueError(path, exc.line, str(exc)) from None
-    if fast is not None:
-        meta, key_lines = fast
-        if meta is None:
-            return {}, {}
-        if not isinstance(meta, dict):
-            raise IssueError(path, 2, "front matter must be 'key: value' lines")
-        return {str(k): v for k, v in meta.items()}, key_lines
-    loader = _Loader(front)
-    try:
-        meta = loader.get_single_data()
-    except TooBig as exc:
-        raise IssueError(path, exc.line, str(exc)) from None
-    except RecursionError:
-        # PyYAML composes nested values recursively: `a: [[[[...` 1,000 deep.
-        raise IssueError(path, loader.line + 2, "front matter is nested too deeply") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 2 if mark else 1
-        if isinstance(exc, yaml.reader.ReaderError):
-            # A character YAML can't read has a position, not a mark.
-            line = front.count("\n", 0, exc.position) + 2
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        context = getattr(exc, "context", None) or ""
-        plain, line = plain_yaml_error(problem, context, line, exc)
-        raise IssueError(path, line, f"front matter is not valid YAML: {plain}"
-                         f"{' (YAML says: ' + problem + ')' if plain != problem else ''}") from None
-    finally:
-        loader.dispose()
-    if meta is None:
-        return {}, {}
-    if not isinstance(meta, dict):
-        raise IssueError(path, 2, "front matter must be 'key: value' lines")
-    return {str(k): v for k, v in meta.items()}, _key_lines(front)
-
-
-def _without_controls(front: str, warnings: list) -> str:
-    """The front matter as typed, less control characters, each line's reported."""
-    if not CONTROL.search(front):
-        return front
-    lines = front.split("\n")
-    for i, line in enumerate(lines):
-        if CONTROL.search(line):
-            warnings.append((i + 2, "control-character",
-                             f"{_named(line)} removed from the front matter"))
-            lines[i] = CONTROL.sub("", line)
-    return "\n".join(lines)
-
-
-def _named(text: str) -> str:
-    found = sorted(set(CONTROL.findall(text)))
-    return ("control character " if len(found) == 1 else "control characters ") + \
-        ", ".join(f"U+{ord(c):04X}" for c in found)
-
-
 def _clean_values(meta: dict[str, Any], lines: dict[str, int], warnings: list) -> None:
     """Control characters out of every string value (a YAML escape such as
     "\x07" makes one), in lists and mappings too; tabs in one-line fields
@@ -260,56 +159,98 @@ def _clean_values(meta: dict[str, Any], lines: dict[str, int], warnings: list) -
         value = clean(value, found)
         if found:
             warnings.append((lines.get(key, 1), "control-character",
-                             f"{_named(''.join(found))} removed from {key}"))
+                             f"{named_controls(''.join(found))} removed from {key}"))
         if isinstance(value, str) and "\t" in value and \
                 re.sub(r"[\s_-]+", "", key.lower()) in ONE_LINE:
             value = value.replace("\t", " ")
         meta[key] = value
 
 
-def read_issue(path: str | Path) -> Issue:
+def read_issue(path: str | Path, config=None) -> Issue:
+    """The issue in `path`, read by the reader for its format: `config.format`,
+    or by sniffing when that is "auto" or there is no config. A file that
+    can't be read raises IssueError with its path and line."""
     path = Path(path)
     text = read_text(path)
-    front, body, body_line = split_front_matter(path, text)
-    warnings: list[tuple[int, str, str]] = []
-    if front is not None:
-        front = _without_controls(front, warnings)
-    meta, key_lines = parse_front_matter(path, front) if front is not None else ({}, {})
-    lines = {key: found[-1] for key, found in key_lines.items()}
+    raw = readers.read(path, text, getattr(config, "format", "auto"))
+    meta, warnings = raw.meta, raw.warnings
+    lines = {key: found[-1] for key, found in raw.key_lines.items()}
     _clean_values(meta, lines, warnings)
-
-    title = meta.get("title")
-    if title is None or (isinstance(title, str) and not title.strip()):
-        raise IssueError(path, lines.get("title", 1), "missing 'title' in front matter")
-    if isinstance(title, dict | list):
-        raise IssueError(path, lines["title"], "'title' must be text")
-    title = " ".join(str(title).split())
-
-    if "date" in meta and meta["date"] is not None:
-        date = parse_date(meta["date"])
-        if date is None:
-            raise IssueError(path, lines.get("date", 1), f"cannot read date {str(meta['date'])!r}; "
-                             "use 2019-07-14 or 2019-07-14 22:46:00 -04:00")
-    else:
-        date = date_from_name(path)
-        if date is None:
-            raise IssueError(path, 1, "no date: add 'date: YYYY-MM-DD' to the front matter "
-                             "or start the file name with YYYY-MM-DD-")
+    notes: list[tuple[int | None, str, str]] = []
+    title, title_how = _title(path, raw, lines)
+    date, date_how = _date(path, raw, lines, config)
     if not 1900 <= date.year <= 2999:
         # A typo (0219, 20190...); the year 1 or 9999 also overflows when a
         # calendar file converts the date to UTC.
         raise IssueError(path, lines.get("date", 1), f"the date {date.isoformat()[:10]} has the year "
                          f"{date.year}; is it a typo?")
+    if title is None:
+        title, title_how = f"{date:%B} {date.day}, {date.year}", "the date (nothing else names it)"
+    if not raw.strict:
+        # `newsletter check` says how a file in another format was understood.
+        notes.append((1, "issue-format", f"read as {readers.NAMES[raw.format]}: title from "
+                      f"{title_how}, date from {date_how}"))
 
     subject = meta.get("subject")
     subject = " ".join(str(subject).split()) if subject else title
-    preheader = meta.get("preheader") or meta.get("description")
+    preheader = next((meta[k] for k in raw.preheader_keys if meta.get(k)), None)
     preheader = " ".join(str(preheader).split()) if preheader else None
-    return Issue(path=path, title=title, date=date, meta=meta, lines=lines, body=body,
-                 body_line=body_line, subject=subject, preheader=preheader,
-                 published=meta.get("published", True) is not False,
-                 duplicates={k: found for k, found in key_lines.items() if len(found) > 1},
-                 read_warnings=warnings)
+    published = raw.published if raw.published is not None else \
+        meta.get("published", True) is not False
+    return Issue(path=path, title=title, date=date, meta=meta, lines=lines, body=raw.body,
+                 body_line=raw.body_line, subject=subject, preheader=preheader,
+                 published=published,
+                 duplicates={k: found for k, found in raw.key_lines.items() if len(found) > 1},
+                 read_warnings=warnings, notes=notes, format=raw.format)
+
+
+def _title(path: Path, raw, lines: dict[str, int]) -> tuple[str | None, str]:
+    """The title and how it was found; a leading heading that gives it leaves
+    the body, so the email doesn't say it twice. None: name it by its date."""
+    title = raw.meta.get("title")
+    if isinstance(title, dict | list):
+        raise IssueError(path, lines["title"], "'title' must be text")
+    if title is not None and str(title).strip():
+        return " ".join(str(title).split()), f"'{_key(raw, 'title')}' (line {lines['title']})"
+    if raw.strict:
+        raise IssueError(path, lines.get("title", 1), "missing 'title' in front matter")
+    heading = leading_heading(raw.body, raw.body_line)
+    if heading:
+        title, line, raw.body, raw.body_line = heading
+        lines["title"] = line
+        return " ".join(title.split()), f"the first heading (line {line})"
+    name = readable_name(path)
+    return (name, f"the file name ({path.name})") if name else (None, "")
+
+
+def _date(path: Path, raw, lines: dict[str, int], config) -> tuple[dt.date | dt.datetime, str]:
+    """The date and how it was found: written, else in the file name (or, but
+    for Jekyll, its folder's), else the day the file was last changed."""
+    value = raw.meta.get("date")
+    if value is not None:
+        date = parse_date(value)
+        if date is None:
+            raise IssueError(path, lines.get("date", 1), f"cannot read date {str(value)!r}; "
+                             "use 2019-07-14 or 2019-07-14 22:46:00 -04:00")
+        return date, f"'{_key(raw, 'date')}' (line {lines['date']})"
+    date = date_from_name(path)
+    if date is not None:
+        return date, f"the file name ({path.name})"
+    if raw.strict:
+        raise IssueError(path, 1, "no date: add 'date: YYYY-MM-DD' to the front matter "
+                         "or start the file name with YYYY-MM-DD-")
+    found = date_in_path(path)
+    if found:
+        return found[0], f"the {found[1]} ({path.name if found[1] == 'file name' else path.parent.name})"
+    tz = config.tz if config is not None else None
+    changed = dt.datetime.fromtimestamp(path.stat().st_mtime, tz).date()
+    return changed, (f"the time the file was last changed ({changed}); name the file "
+                     "YYYY-MM-DD-... or add a date to keep it")
+
+
+def _key(raw, key: str) -> str:
+    """A key as the format writes it: Pelican's are capitalised."""
+    return key.capitalize() + ":" if raw.format == "pelican" else key
 
 
 def date_from_name(path: Path) -> dt.date | None:
