@@ -3,7 +3,9 @@
 The last line of defence, not the first: the renderer escapes everything it
 writes, so a violation found here is a bug in newsletter, and the build
 refuses to write rather than send it to every subscriber. The HTML is parsed
-with html5lib, which reads markup as browsers and mail clients do.
+by lexbor (selectolax), an HTML5-spec parser that reads markup as browsers
+and mail clients do, about fifty times faster than html5lib (0.3 ms against
+16 ms for a 21 KB email), which the tests keep as an independent second reader.
 
 What it guarantees of an email that passes, in both parts:
 - no script, iframe, object, embed, form, base or meta refresh, no `on*`
@@ -26,7 +28,11 @@ from .email import Email
 from .platforms import Platform, tag_for
 
 FORBIDDEN = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "form",
-             "base", "noembed"}
+             "base", "noembed",
+             # Containers whose content parsers read differently (as text, as
+             # inert markup, or not at all): one could hide markup from this
+             # gate that another reader sees as live.
+             "template", "noscript", "noframes", "xmp", "plaintext"}
 URL_ATTRS = {"href", "src", "action", "formaction", "background", "poster", "data", "lowsrc",
              "dynsrc", "xlink:href", "srcset"}
 BAD_SCHEME = re.compile(r"^(javascript|vbscript|livescript|data):", re.I)
@@ -54,7 +60,7 @@ def violations(email: Email, platform: Platform, config,
             found.append(f"{platform.name} template syntax {leftover!r} in the {name}")
     tree = _parse(email.html)
     found += unsafe_markup(tree)
-    hrefs = {_norm(el.get("href", "")) for el in tree.iter() if _tag(el) == "a"}
+    hrefs = {_norm(el.attributes.get("href") or "") for el in _elements(tree) if el.tag == "a"}
     words = " ".join(" ".join(_text(tree)).split())
     text_words = " ".join(email.text.split())
     # --allow-missing-unsubscribe says the service adds its own footer, which
@@ -115,44 +121,51 @@ def _allowed(platform: Platform, text_part: bool) -> re.Pattern:
 # -- markup -----------------------------------------------------------------------
 
 def _parse(document: str):
-    import html5lib   # late: keeps `newsletter --help` fast
-    return html5lib.parse(document, treebuilder="etree", namespaceHTMLElements=False)
+    from selectolax.lexbor import LexborHTMLParser   # late: keeps `newsletter --help` fast
+    return LexborHTMLParser(document)
 
 
-def _tag(el) -> str:
-    tag = el.tag if isinstance(el.tag, str) else ""
-    return tag.rsplit("}", 1)[-1].lower()
+def _elements(tree, include_text: bool = False):
+    """Every node of the document: from its first node, so that a comment
+    before <html> or after </html> is read too."""
+    if tree.root is None:
+        return
+    top = tree.root.parent if tree.root.parent is not None else tree.root
+    yield from top.traverse(include_text=include_text)
 
 
 def _text(tree) -> list[str]:
+    """The text readers see: not the style sheets, the title or a script's text."""
     out = []
-    for el in tree.iter():
-        if _tag(el) in ("style", "title", "head", "script"):
-            continue
-        if el.text and isinstance(el.tag, str):
-            out.append(el.text)
-        if el.tail:
-            out.append(el.tail)
+    for node in _elements(tree, include_text=True):
+        if node.tag == "-text" and node.parent is not None and \
+                node.parent.tag not in ("style", "title", "head", "script"):
+            out.append(node.text_content or "")
     return out
 
 
 def unsafe_markup(tree, depth: int = 0) -> list[str]:
     found = []
-    for el in tree.iter():
-        if not isinstance(el.tag, str):
-            # A comment: Outlook reads markup inside <!--[if mso]> ... <![endif]-->.
-            # Parsing each of MJML's thirty-odd such comments would double the
-            # gate's time; only one that could hold something unsafe is read.
-            if depth < 3 and el.text and SUSPECT.search(el.text):
-                found += unsafe_markup(_parse(el.text), depth + 1)
+    for el in _elements(tree):
+        tag = el.tag.lower()
+        if tag == "-comment":
+            # Outlook reads markup inside <!--[if mso]> ... <![endif]-->.
+            # Parsing each of MJML's thirty-odd such comments costs time; only
+            # one that could hold something unsafe is read.
+            content = el.comment_content or ""
+            if depth < 3 and SUSPECT.search(content):
+                found += unsafe_markup(_parse(content), depth + 1)
             continue
-        tag = _tag(el)
+        if tag.startswith("-"):
+            continue
         if tag in FORBIDDEN:
             found.append(f"a <{tag}> element")
-        if tag == "meta" and el.get("http-equiv", "").strip().lower() == "refresh":
+        attrs = el.attributes
+        if tag == "meta" and (attrs.get("http-equiv") or "").strip().lower() == "refresh":
             found.append("a <meta http-equiv=refresh>")
-        for name, value in el.attrib.items():
-            name = name.rsplit("}", 1)[-1].lower()
+        for name, value in attrs.items():
+            # `xlink:href` is an href; `x:onclick` an event handler.
+            name, value = name.lower().rsplit(":", 1)[-1], value or ""
             if name.startswith("on"):
                 found.append(f"an event handler {name}= on <{tag}>")
             elif name in URL_ATTRS:
