@@ -27,7 +27,7 @@ def echo_built(email, folder: Path, config) -> None:
 
     extra = "".join(f", {name}" for name in email.attachments)
     click.echo(f"built {display_path(folder)}/email.html ({email.size / 1024:.1f} KB of "
-               f"{config.size_budget_kb} KB budget), email.txt, email.mjml{extra}")
+               f"{config.size_budget_kb} KB budget), email.txt, email.mjml, email.eml{extra}")
     click.echo(f"  subject: {email.subject}")
     for name in email.attachments:
         if name.endswith(".ics"):

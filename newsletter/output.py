@@ -1,8 +1,8 @@
 """Email -> its output folder, replaced as one set so that a kill loses nothing.
 
 In: a finished Email (or a dict of file name -> text or bytes) and the folder
-it goes to. Out: that folder holding exactly email.html, email.txt, email.mjml
-and any attachments (`<stem>.ics`), all from this build; nothing else is left
+it goes to. Out: that folder holding exactly email.html, email.txt, email.mjml,
+email.eml and any attachments (`<stem>.ics`), all from this build; nothing else is left
 in it. At every instant the folder is wholly the previous set or wholly the
 new one, even if the process is killed.
 
@@ -28,7 +28,9 @@ import sys
 from pathlib import Path
 
 from .errors import IssueError
+from .config import Config
 from .render.email import Email
+from .render.message import eml_bytes
 from .source.issue import display_path
 
 STAGED, OLD = "tmp", "old"
@@ -69,10 +71,10 @@ def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
                 shutil.rmtree(staged, ignore_errors=True)
 
 
-def write_email(email: Email, folder: Path) -> None:
-    """email.html, email.txt, email.mjml and any attachments, all or none."""
+def write_email(email: Email, folder: Path, config: Config) -> None:
+    """email.html, email.txt, email.mjml, email.eml and any attachments, all or none."""
     files = {"email.html": email.html, "email.txt": email.text, "email.mjml": email.mjml,
-             **email.attachments}
+             "email.eml": eml_bytes(email, config), **email.attachments}
     try:
         write_atomically(folder, files)
     except OSError as exc:
