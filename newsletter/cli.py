@@ -44,6 +44,28 @@ config_option = click.option("--config", "config_path", type=click.Path(dir_okay
                              default=None, help="Config file (default: ./newsletter.toml).")
 
 
+def digest_options(command):
+    """The date range and file choice of a digest, for `digest`, `serve --digest`."""
+    for option in reversed([
+        click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                     help="First day of the digest, YYYY-MM-DD."),
+        click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                     help="Last day of the digest (default: --as-of)."),
+        click.option("--days", type=click.IntRange(min=1), default=None,
+                     help="The N days up to --as-of, instead of --since/--until."),
+        click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                     help="Today, for --days and for dropping past events (default: today)."),
+        click.option("--include-unpublished", is_flag=True,
+                     help="Also use files with published: false."),
+        click.option("--dated-by", type=click.Choice(["front-matter", "file-name"]),
+                     default="front-matter",
+                     help="Date files by front matter 'date' (else file name), or by file "
+                          "name first."),
+    ]):
+        command = option(command)
+    return command
+
+
 @click.group()
 @click.version_option(__version__, prog_name="newsletter")
 def main() -> None:
@@ -111,14 +133,22 @@ def new(title, config_path) -> None:
               help="Address to listen on; keep 127.0.0.1 unless you mean to share it.")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--platform", default=None, help=PLATFORM_HELP)
-def serve(paths, config_path, host, port, platform) -> None:
+@click.option("--digest", "with_digest", is_flag=True, default=False,
+              help="Also preview the digest of the date range the digest options give "
+                   "(implied by --since, --until or --days).")
+@digest_options
+def serve(paths, config_path, host, port, platform, with_digest, since, until, days, as_of,
+          include_unpublished, dated_by) -> None:
     """Preview PATHS (default: issues/) in a browser, rebuilding on save."""
-    from .serve import serve as run_server
+    from .serve import DigestOptions, serve as run_server
 
     config = load_config(config_path, platform=platform)
+    digest = DigestOptions(since and since.date(), until and until.date(), days,
+                           as_of and as_of.date(), include_unpublished, dated_by) \
+        if with_digest or any(v is not None for v in (since, until, days)) else None
     run_server(config, list(paths), host, port,
                reload=lambda problems: load_config(config_path, problems, platform=platform),
-               echo=click.echo)
+               echo=click.echo, digest=digest)
 
 
 @main.command()
@@ -199,18 +229,7 @@ def check(paths, config_path, platform, site_url, strict, fmt, allow_missing_uns
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="First day of the digest, YYYY-MM-DD.")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Last day of the digest (default: --as-of).")
-@click.option("--days", type=click.IntRange(min=1), default=None,
-              help="The N days up to --as-of, instead of --since/--until.")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Today, for --days and for dropping past events (default: today).")
-@click.option("--include-unpublished", is_flag=True, help="Also use files with published: false.")
-@click.option("--dated-by", type=click.Choice(["front-matter", "file-name"]),
-              default="front-matter",
-              help="Date files by front matter 'date' (else file name), or by file name first.")
+@digest_options
 @config_option
 @click.option("--output", "-o", "output_dir", default=None, help="Output folder (default: output_dir in newsletter.toml, else build).")
 @click.option("--platform", default=None, help=PLATFORM_HELP)
