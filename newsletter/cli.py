@@ -164,11 +164,20 @@ def serve(paths, config_path, host, port, platform, with_digest, since, until, d
               help="Log in even with --security none, sending the password unencrypted "
                    "(only for a server on your own machine or network).")
 @click.option("--platform", default=None, help=PLATFORM_HELP)
+@click.option("--fill-tags/--raw-tags", default=True,
+              help="Fill merge tags with their fallbacks, as a reader with no data sees them "
+                   "(default), or send them as the service will receive them.")
+@click.option("--no-prefix", is_flag=True, default=False,
+              help="Leave out the '[TEST] ' before the subject.")
+@click.option("--dry-run", is_flag=True, default=False,
+              help="Print the headers and sizes; send and write nothing.")
 def send(path, config_path, to, sender, smtp_host, smtp_port, security, insecure_auth,
-         platform) -> None:
-    """Send yourself a test copy of PATH (default: the newest issue) over SMTP.
+         platform, fill_tags, no_prefix, dry_run) -> None:
+    """Send yourself a test copy of PATH (default: the newest issue).
 
-    The password is read from the NEWSLETTER_SMTP_PASSWORD environment variable.
+    PATH is an issue file or a folder that build or digest wrote. With no SMTP
+    server configured it goes to the Maildir build/outbox/. The password is
+    read from the NEWSLETTER_SMTP_PASSWORD environment variable.
     """
     from .source.issue import newest_issue_file
     from .send import send_issue
@@ -177,13 +186,29 @@ def send(path, config_path, to, sender, smtp_host, smtp_port, security, insecure
     config = load_config(config_path, problems, platform=platform)
     path = path or newest_issue_file(config.issues_path)
     try:
-        msg = send_issue(path, config, list(to), problems, insecure_auth=insecure_auth,
-                         host=smtp_host, port=smtp_port, security=security,
-                         **{"from": sender})
+        sent = send_issue(path, config, list(to), problems, insecure_auth=insecure_auth,
+                          fill_tags=fill_tags, prefix=not no_prefix, dry_run=dry_run,
+                          host=smtp_host, port=smtp_port, security=security,
+                          **{"from": sender})
     finally:
         report(problems)   # the problems found, also when they stop the send
-    click.echo(f"sent \"{msg['Subject']}\" to {msg['To']}")
-
+    msg = sent.message
+    if sent.note:
+        click.echo(f"note: {sent.note}", err=True)
+    if sent.where == "dry-run":
+        for name, value in msg.items():
+            click.echo(f"{name}: {value}")
+        for part in msg.iter_parts():
+            size = len(part.get_payload(decode=True))
+            click.echo(f"  {part.get_content_type()}: {size / 1024:.1f} KB")
+        click.echo(f"dry run: {len(msg.as_bytes()) / 1024:.1f} KB in all; nothing sent")
+    elif sent.where == "outbox":
+        click.echo(f"wrote \"{msg['Subject']}\" for {msg['To']} to {display_path(sent.path)}; "
+                   f"no SMTP server is configured, so nothing was sent: open the Maildir "
+                   f"{display_path(sent.path.parent.parent)}/ in a mail client, or set "
+                   f"[smtp] host in newsletter.toml")
+    else:
+        click.echo(f"sent \"{msg['Subject']}\" to {msg['To']}")
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))

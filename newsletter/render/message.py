@@ -18,7 +18,7 @@ from email import policy
 from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import getaddresses
+from email.utils import getaddresses, make_msgid
 
 from ..config import Config
 from ..errors import NewsletterError
@@ -80,10 +80,10 @@ def message_date(value: dt.date | dt.datetime | None, config: Config) -> dt.date
 
 def to_message(email: Email, config: Config, *, from_: Address | None = None,
                to: list[Address] | tuple = (), date: dt.date | dt.datetime | None = None,
-               subject: str | None = None) -> EmailMessage:
+               subject: str | None = None, unique: bool = False) -> EmailMessage:
     """The email as one message. With no `date`, the email's own (its issue's
     date); the Message-ID and MIME boundary come from the content, so two
-    builds of one input give the same bytes."""
+    builds of one input give the same bytes, unless `unique` (a test send)."""
     from_ = sender(config, from_)
     subject = email.subject if subject is None else subject
     digest = hashlib.sha256("\0".join((subject, email.text, email.html)).encode()).hexdigest()
@@ -93,7 +93,8 @@ def to_message(email: Email, config: Config, *, from_: Address | None = None,
     if to:
         msg["To"] = list(to)
     msg["Date"] = message_date(date if date is not None else email.date, config)
-    msg["Message-ID"] = f"<{digest[:32]}@{from_.domain}>"
+    msg["Message-ID"] = make_msgid(domain=from_.domain) if unique \
+        else f"<{digest[:32]}@{from_.domain}>"
     if config.unsubscribe_url.startswith(("https://", "http://", "mailto:")):
         # RFC 2369: the address in angle brackets; mail clients show an Unsubscribe button.
         msg["List-Unsubscribe"] = f"<{config.unsubscribe_url}>"
