@@ -102,8 +102,10 @@ def build(paths, config_path, output_dir, platform, site_url, strict,
     for email, folder in result.built:
         echo_built(email, folder, config)
     if screenshots and result.built:
+        from .render.email import filled
         from .screenshots import write_screenshots
-        for path in write_screenshots([folder for _, folder in result.built]):
+        shots = [(filled(email, config).html, folder) for email, folder in result.built]
+        for path in write_screenshots(shots):
             click.echo(f"wrote {display_path(path)}")
     if result.failed:
         if len(result.failed) == 1 and not result.built:
