@@ -112,23 +112,24 @@ def _wait_for(condition, seconds=10):
 def test_other_files_beside_the_config_do_not_rebuild(server, workspace):
     # `newsletter serve > serve.log` in the project folder used to rebuild
     # on every line it logged, for ever.
-    version = server.preview.version
+    entry = server.preview.get("2026-04-01-preview")   # built, so a change rebuilds it
+    version = entry.version
     (workspace / "serve.log").write_text("rebuilt\n", encoding="utf-8")
     time.sleep(0.8)         # well past the 0.2 s debounce
-    assert server.preview.version == version
+    assert entry.version == version
     config = workspace / "newsletter.toml"
     config.write_text(config.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert _wait_for(lambda: server.preview.version > version)
+    assert _wait_for(lambda: entry.version > version)
 
 
 def test_a_save_by_renaming_a_hidden_temp_file_rebuilds(server, workspace):
     # gedit, JetBrains and atomic writers save as .something then rename.
-    version = server.preview.version
+    entry = server.preview.get("2026-04-01-preview")
+    version = entry.version
     tmp = workspace / "issues" / ".goutputstream-ABC123"
     tmp.write_text(ISSUE.format(title="Renamed into place"), encoding="utf-8")
     os.replace(tmp, workspace / "issues" / "2026-04-01-preview.md")
-    assert _wait_for(lambda: server.preview.version > version)
-    entry = server.preview.get("2026-04-01-preview")
+    assert _wait_for(lambda: entry.version > version)
     assert "Renamed into place" in entry.shown.email.html
     assert "Renamed into place" in (entry.shown.folder / "email.html").read_text()
 

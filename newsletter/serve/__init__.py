@@ -43,7 +43,7 @@ def serve(config: Config, paths: list[Path], host: str = "127.0.0.1", port: int 
     server = make_server(config, paths, host, port, reload, echo, digest)
     try:   # from here on, Ctrl-C is a clean stop
         what = ", ".join(map(display_path, paths)) or display_path(config.issues_path)
-        echo(f"Previewing {len(server.preview.entries)} from {what} at "
+        echo(f"Previewing {what} ({len(server.preview.entries)} to preview) at "
              f"http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
         server.serve_forever()
     except KeyboardInterrupt:
