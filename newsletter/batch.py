@@ -69,7 +69,7 @@ def build_one(path: Path, key: str, config: Config,
     try:
         issue, content, email = issue_parts(path, config, problems, allow_missing_unsubscribe)
         if not problems.errors:
-            write_email(email, config.output_path / issue.stem)
+            write_email(email, config.output_path / issue.stem, config)
             entry.title, entry.date = plain(content.title), issue.date.isoformat()
             entry.preheader, entry.published = plain(content.preheader or ""), issue.published
             if issue.published:

@@ -43,6 +43,7 @@ def issue_parts(path: Path, config: Config, problems: Problems,
     ics = attach_calendar(content.event, issue.stem, issue.date, issue.display, config, problems)
     email = make_email(content, config, problems)
     email.attachments.update(ics)
+    email.date = issue.date
     problems[:] = run_checks(issue, content, email, config, problems, allow_missing_unsubscribe)
     return issue, content, email
 
@@ -59,7 +60,7 @@ def build_issue(path: Path, config: Config, problems: Problems,
     email, stem = issue_email(path, config, problems, allow_missing_unsubscribe)
     folder = config.output_path / stem
     if not problems.errors:
-        write_email(email, folder)
+        write_email(email, folder, config)
     return email, folder
 
 

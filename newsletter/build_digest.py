@@ -158,6 +158,7 @@ def make_digest(paths: list[Path], config: Config, since: dt.date, until: dt.dat
     apply_utm(content, config, digest.name)
     apply_utm(text_content, config, digest.name)
     email = make_email(content, config, problems, text_content=text_content)
+    email.date = as_of
     check_email(content, email, config, problems)
     events = [(e.event, e.issue.stem, e.issue.date, ics_link_target(e.event))
               for e in kept if e.event is not None]
@@ -168,7 +169,7 @@ def make_digest(paths: list[Path], config: Config, since: dt.date, until: dt.dat
     summarize(digest, config, problems)
     folder = config.output_path / digest.name
     if not problems.errors:
-        write_email(email, folder)
+        write_email(email, folder, config)
     return email, folder, digest
 
 

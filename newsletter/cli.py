@@ -31,7 +31,7 @@ def echo_built(email, folder: Path, config) -> None:
 
     extra = "".join(f", {name}" for name in email.attachments)
     click.echo(f"built {display_path(folder)}/email.html ({email.size / 1024:.1f} KB of "
-               f"{config.size_budget_kb} KB budget), email.txt, email.mjml{extra}")
+               f"{config.size_budget_kb} KB budget), email.txt, email.mjml, email.eml{extra}")
     click.echo(f"  subject: {email.subject}")
     for name in email.attachments:
         if name.endswith(".ics"):
@@ -46,6 +46,28 @@ PLATFORM_HELP = ("Mailing service whose merge tags to write: mailchimp, buttondo
 
 config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              default=None, help="Config file (default: ./newsletter.toml).")
+
+
+def digest_options(command):
+    """The date range and file choice of a digest, for `digest`, `serve --digest`."""
+    for option in reversed([
+        click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                     help="First day of the digest, YYYY-MM-DD."),
+        click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                     help="Last day of the digest (default: --as-of)."),
+        click.option("--days", type=click.IntRange(min=1), default=None,
+                     help="The N days up to --as-of, instead of --since/--until."),
+        click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                     help="Today, for --days and for dropping past events (default: today)."),
+        click.option("--include-unpublished", is_flag=True,
+                     help="Also use files with published: false."),
+        click.option("--dated-by", type=click.Choice(["front-matter", "file-name"]),
+                     default="front-matter",
+                     help="Date files by front matter 'date' (else file name), or by file "
+                          "name first."),
+    ]):
+        command = option(command)
+    return command
 
 
 @click.group()
@@ -101,8 +123,10 @@ def build(paths, config_path, output_dir, platform, site_url, strict,
     for email, folder in result.built:
         echo_built(email, folder, config)
     if screenshots and result.built:
+        from .render.email import filled
         from .screenshots import write_screenshots
-        for path in write_screenshots([folder for _, folder in result.built]):
+        shots = [(filled(email, config).html, folder) for email, folder in result.built]
+        for path in write_screenshots(shots):
             click.echo(f"wrote {display_path(path)}")
     if result.failed:
         if len(result.failed) == 1 and not result.built:
@@ -172,14 +196,22 @@ def new(title, config_path) -> None:
               help="Address to listen on; keep 127.0.0.1 unless you mean to share it.")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--platform", default=None, help=PLATFORM_HELP)
-def serve(paths, config_path, host, port, platform) -> None:
+@click.option("--digest", "with_digest", is_flag=True, default=False,
+              help="Also preview the digest of the date range the digest options give "
+                   "(implied by --since, --until or --days).")
+@digest_options
+def serve(paths, config_path, host, port, platform, with_digest, since, until, days, as_of,
+          include_unpublished, dated_by) -> None:
     """Preview PATHS (default: issues/) in a browser, rebuilding on save."""
-    from .serve import serve as run_server
+    from .serve import DigestOptions, serve as run_server
 
     config = load_config(config_path, platform=platform)
+    digest = DigestOptions(since and since.date(), until and until.date(), days,
+                           as_of and as_of.date(), include_unpublished, dated_by) \
+        if with_digest or any(v is not None for v in (since, until, days)) else None
     run_server(config, list(paths), host, port,
                reload=lambda problems: load_config(config_path, problems, platform=platform),
-               echo=click.echo)
+               echo=click.echo, digest=digest)
 
 
 @main.command()
@@ -195,11 +227,20 @@ def serve(paths, config_path, host, port, platform) -> None:
               help="Log in even with --security none, sending the password unencrypted "
                    "(only for a server on your own machine or network).")
 @click.option("--platform", default=None, help=PLATFORM_HELP)
+@click.option("--fill-tags/--raw-tags", default=True,
+              help="Fill merge tags with their fallbacks, as a reader with no data sees them "
+                   "(default), or send them as the service will receive them.")
+@click.option("--no-prefix", is_flag=True, default=False,
+              help="Leave out the '[TEST] ' before the subject.")
+@click.option("--dry-run", is_flag=True, default=False,
+              help="Print the headers and sizes; send and write nothing.")
 def send(path, config_path, to, sender, smtp_host, smtp_port, security, insecure_auth,
-         platform) -> None:
-    """Send yourself a test copy of PATH (default: the newest issue) over SMTP.
+         platform, fill_tags, no_prefix, dry_run) -> None:
+    """Send yourself a test copy of PATH (default: the newest issue).
 
-    The password is read from the NEWSLETTER_SMTP_PASSWORD environment variable.
+    PATH is an issue file or a folder that build or digest wrote. With no SMTP
+    server configured it goes to the Maildir build/outbox/. The password is
+    read from the NEWSLETTER_SMTP_PASSWORD environment variable.
     """
     from .source.issue import newest_issue_file
     from .send import send_issue
@@ -208,13 +249,29 @@ def send(path, config_path, to, sender, smtp_host, smtp_port, security, insecure
     config = load_config(config_path, problems, platform=platform)
     path = path or newest_issue_file(config.issues_path)
     try:
-        msg = send_issue(path, config, list(to), problems, insecure_auth=insecure_auth,
-                         host=smtp_host, port=smtp_port, security=security,
-                         **{"from": sender})
+        sent = send_issue(path, config, list(to), problems, insecure_auth=insecure_auth,
+                          fill_tags=fill_tags, prefix=not no_prefix, dry_run=dry_run,
+                          host=smtp_host, port=smtp_port, security=security,
+                          **{"from": sender})
     finally:
         report(problems)   # the problems found, also when they stop the send
-    click.echo(f"sent \"{msg['Subject']}\" to {msg['To']}")
-
+    msg = sent.message
+    if sent.note:
+        click.echo(f"note: {sent.note}", err=True)
+    if sent.where == "dry-run":
+        for name, value in msg.items():
+            click.echo(f"{name}: {value}")
+        for part in msg.iter_parts():
+            size = len(part.get_payload(decode=True))
+            click.echo(f"  {part.get_content_type()}: {size / 1024:.1f} KB")
+        click.echo(f"dry run: {len(msg.as_bytes()) / 1024:.1f} KB in all; nothing sent")
+    elif sent.where == "outbox":
+        click.echo(f"wrote \"{msg['Subject']}\" for {msg['To']} to {display_path(sent.path)}; "
+                   f"no SMTP server is configured, so nothing was sent: open the Maildir "
+                   f"{display_path(sent.path.parent.parent)}/ in a mail client, or set "
+                   f"[smtp] host in newsletter.toml")
+    else:
+        click.echo(f"sent \"{msg['Subject']}\" to {msg['To']}")
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
@@ -285,18 +342,7 @@ def push(target, config_path, platform, dry_run) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="First day of the digest, YYYY-MM-DD.")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Last day of the digest (default: --as-of).")
-@click.option("--days", type=click.IntRange(min=1), default=None,
-              help="The N days up to --as-of, instead of --since/--until.")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Today, for --days and for dropping past events (default: today).")
-@click.option("--include-unpublished", is_flag=True, help="Also use files with published: false.")
-@click.option("--dated-by", type=click.Choice(["front-matter", "file-name"]),
-              default="front-matter",
-              help="Date files by front matter 'date' (else file name), or by file name first.")
+@digest_options
 @config_option
 @click.option("--output", "-o", "output_dir", default=None, help="Output folder (default: output_dir in newsletter.toml, else build).")
 @click.option("--platform", default=None, help=PLATFORM_HELP)

@@ -1,10 +1,11 @@
 """Email -> its output folder, replaced as one set so that a kill loses nothing.
 
 In: a finished Email (or a dict of file name -> text or bytes) and the folder
-it goes to. Out: that folder holding exactly email.html, email.txt, email.mjml
-and any attachments (`<stem>.ics`), all from this build; nothing else is left
-in it but the files of KEPT (push.json, the record of the drafts pushed from
-it), which a rebuild carries over from the old set. At every instant the folder is wholly the previous set or wholly the
+it goes to. Out: that folder holding exactly email.html, email.txt, email.mjml,
+email.eml and any attachments (`<stem>.ics`), all from this build; nothing
+else is left in it but the files of KEPT (push.json, the record of the drafts
+pushed from it), which a rebuild carries over from the old set. At every
+instant the folder is wholly the previous set or wholly the
 new one, even if the process is killed.
 
 How: the new files go into a staging folder beside it, `.<name>.tmp-<hex>`,
@@ -29,7 +30,9 @@ import sys
 from pathlib import Path
 
 from .errors import IssueError
+from .config import Config
 from .render.email import Email
+from .render.message import eml_bytes
 from .source.issue import display_path
 
 STAGED, OLD = "tmp", "old"
@@ -107,10 +110,10 @@ def write_one(folder: Path, name: str, data: bytes) -> None:
                 os.unlink(tmp)
 
 
-def write_email(email: Email, folder: Path) -> None:
-    """email.html, email.txt, email.mjml and any attachments, all or none."""
+def write_email(email: Email, folder: Path, config: Config) -> None:
+    """email.html, email.txt, email.mjml, email.eml and any attachments, all or none."""
     files = {"email.html": email.html, "email.txt": email.text, "email.mjml": email.mjml,
-             **email.attachments}
+             "email.eml": eml_bytes(email, config), **email.attachments}
     try:
         write_atomically(folder, files)
     except OSError as exc:

@@ -104,14 +104,19 @@ def screenshot(browser, html: Path, out: Path, width: int, scheme: str = "light"
     return out
 
 
-def write_screenshots(folders: list[Path]) -> list[Path]:
-    """screenshot-<phone|desktop>[-dark].png beside each folder's email.html."""
+def write_screenshots(emails: list[tuple[str, Path]]) -> list[Path]:
+    """screenshot-<phone|desktop>[-dark].png in each folder, of the HTML given
+    with it: the email as a reader sees it, merge tags filled, not email.html."""
+    import tempfile
+
     written = []
-    with chromium() as browser:
-        for folder in folders:
+    with chromium() as browser, tempfile.TemporaryDirectory() as tmp:
+        for html, folder in emails:
+            page = Path(tmp) / "email.html"
+            page.write_text(html, encoding="utf-8")
             for size, width in SIZES.items():
                 for scheme in SCHEMES:
                     suffix = "" if scheme == "light" else f"-{scheme}"
                     out = folder / f"screenshot-{size}{suffix}.png"
-                    written.append(screenshot(browser, folder / "email.html", out, width, scheme))
+                    written.append(screenshot(browser, page, out, width, scheme))
     return written

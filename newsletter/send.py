@@ -1,42 +1,41 @@
-"""Email -> a MIME message, saved as email.eml or sent over SMTP as a test.
+"""An issue file or a built folder -> a test copy in your inbox, or in a Maildir outbox.
 
-Real sending to a list is the mailing service's job. This is for sending
-yourself a copy to see it in a real inbox before you paste it. The SMTP
-password comes only from the environment, never from a file.
+In: a path (an issue file, or a folder `build` or `digest` wrote, or a file
+in it), the Config, recipients and the send options. Out: the message sent
+over SMTP, or written to build/outbox/ (a Maildir) when no SMTP server is
+configured, or only described (`dry_run`). Real sending to a list is the
+mailing service's job; this is for seeing the email in a real inbox before
+you paste it. The SMTP password comes only from the environment.
 """
 from __future__ import annotations
 
+import mailbox
 import os
 import smtplib
 import ssl
-import unicodedata
-from email.errors import MessageError
-from email.headerregistry import Address
+from dataclasses import dataclass
+from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import format_datetime, getaddresses, localtime, make_msgid
 from pathlib import Path
 
 from .build import issue_email
 from .config import Config
 from .errors import NewsletterError, Problems
-from .render.email import Email
+from .render.email import Email, filled
+from .render.message import message_date, parse_address, to_message
+from .source.issue import display_path, find_issue_files
 
 PASSWORD_ENV = "NEWSLETTER_SMTP_PASSWORD"
 USER_ENV = "NEWSLETTER_SMTP_USER"
+TEST_PREFIX = "[TEST] "
 
 
-def to_message(email: Email, sender: str, recipients: list[str], date=None) -> EmailMessage:
-    """A multipart/alternative message: the text part first, as RFC 2046 asks."""
-    msg = EmailMessage()
-    msg["Subject"] = email.subject
-    msg["From"] = sender
-    if recipients:
-        msg["To"] = ", ".join(recipients)
-    if date is not None:
-        msg["Date"] = format_datetime(date)
-    msg.set_content(email.text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
-    return msg
+@dataclass
+class Sent:
+    message: EmailMessage
+    where: str          # "smtp", "outbox" or "dry-run"
+    path: Path | None   # the outbox file
+    note: str = ""      # e.g. why the merge tags went as built
 
 
 def smtp_settings(config: Config, **overrides) -> dict:
@@ -49,30 +48,9 @@ def smtp_settings(config: Config, **overrides) -> dict:
     return settings
 
 
-def parse_address(value: str, option: str, display_name: bool = False) -> Address:
-    """One email address, or a NewsletterError naming the option it came from.
-
-    A line break would let an address write its own headers (Bcc: ...), and a
-    list or a typo would send somewhere else than meant; so exactly one
-    address with a local part and a domain, and no control characters. `From`
-    may carry a display name (Ann <ann@example.org>); a recipient is just the address.
-    """
-    bad = NewsletterError(f"not an email address: {value!r} ({option})")
-    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
-        raise bad
-    found = getaddresses([value])
-    if len(found) != 1:
-        raise bad
-    name, spec = found[0]
-    if not display_name and (name or spec != value.strip()):
-        raise bad
-    try:
-        address = Address(display_name=name, addr_spec=spec)
-    except (ValueError, IndexError, MessageError):   # what the parser raises on junk
-        raise bad from None
-    if not address.username or not address.domain:
-        raise bad
-    return address
+def smtp_configured(config: Config, overrides: dict) -> bool:
+    """A server named anywhere ([smtp] host, --smtp-host, --smtp-port); else the outbox."""
+    return "host" in config.smtp or any(overrides.get(k) is not None for k in ("host", "port"))
 
 
 def check_security(settings: dict, insecure_auth: bool) -> None:
@@ -85,32 +63,102 @@ def check_security(settings: dict, insecure_auth: bool) -> None:
             f"unset {USER_ENV} (and [smtp] user) to send without logging in")
 
 
+def built_folder(path: Path) -> Path | None:
+    """The output folder `path` is or is in, if it holds a built email."""
+    folder = path if path.is_dir() else path.parent
+    return folder if (folder / "email.html").is_file() and (folder / "email.txt").is_file() \
+        else None
+
+
+def read_built(folder: Path) -> Email:
+    """A built folder's email as the service gets it; the subject from email.eml."""
+    html = (folder / "email.html").read_text(encoding="utf-8")
+    text = (folder / "email.txt").read_text(encoding="utf-8")
+    subject = folder.name
+    if (folder / "email.eml").is_file():
+        parsed = message_from_bytes((folder / "email.eml").read_bytes(), policy=policy.default)
+        subject = str(parsed["Subject"] or subject)
+    return Email(display_path(folder), subject, "", html, text, "")
+
+
+def choose_email(path: Path, config: Config, problems: Problems,
+                 fill_tags: bool) -> tuple[Email, str]:
+    """The email to send, filled or not, and a note when it could not be filled."""
+    folder = built_folder(path) if path.is_dir() or path.name.startswith("email.") else None
+    if folder is None:
+        # The same pipeline as `build` (UTM tags, calendar link, checks), so the
+        # test copy is what you will paste.
+        email, _ = issue_email(path, config, problems)
+        if problems.errors:
+            raise NewsletterError(f"not sent: {len(problems.errors)} error(s), listed above")
+        return (filled(email, config) if fill_tags else email), ""
+    built = read_built(folder)
+    if not fill_tags:
+        return built, ""
+    # Filling needs the email's typed parts, which only a build in this
+    # process has: rebuild the issue of that name, and use it only if it is
+    # still what the folder holds.
+    sources = [p for p in find_issue_files([config.issues_path]) if p.stem == folder.name] \
+        if config.issues_path.is_dir() else []
+    if sources:
+        email, _ = issue_email(sources[0], config, Problems())
+        if email.html == built.html and email.text == built.text:
+            return filled(email, config), ""
+        why = f"{display_path(sources[0])} changed since it was built"
+    else:
+        why = "no issue file of that name to fill them from (a digest's tags are sent as built)"
+    return built, f"merge tags sent as the service gets them: {why}"
+
+
 def send_issue(path: Path, config: Config, to: list[str], problems: Problems,
-               insecure_auth: bool = False, **overrides) -> EmailMessage:
-    """Build the issue and send it to `to` through the configured SMTP server."""
+               insecure_auth: bool = False, fill_tags: bool = True, prefix: bool = True,
+               dry_run: bool = False, **overrides) -> Sent:
+    """Make the test copy of `path` and send it, or write it to build/outbox/."""
     if not to:
         raise NewsletterError("say who gets the test: --to you@example.org")
-    recipients = [parse_address(a, "--to").addr_spec for a in to]
+    recipients = [parse_address(a, "--to") for a in to]
     settings = smtp_settings(config, **overrides)
+    use_smtp = smtp_configured(config, overrides)
     if overrides.get("from") is not None:
         sender, where = settings["from"], "--from"
     elif settings["from"]:
         sender, where = settings["from"], "[smtp] from in newsletter.toml"
     else:   # the login name, when it is an address
         sender, where = (settings["user"] if "@" in settings["user"] else ""), "the SMTP user"
-    if not sender:
+    if not sender and use_smtp and not dry_run:
         raise NewsletterError("no sender address: set [smtp] from = \"you@example.org\" "
                               "in newsletter.toml or pass --from")
-    sender_address = parse_address(sender, where, display_name=True)
-    check_security(settings, insecure_auth)
-    # The same pipeline as `build` (UTM tags, calendar link, checks), so the test
-    # copy is what you will paste.
-    email, _ = issue_email(path, config, problems)
-    if problems.errors:
-        raise NewsletterError(f"not sent: {len(problems.errors)} error(s), listed above")
-    # A Date header: some servers reject or spam-file mail without one.
-    msg = to_message(email, str(sender_address), recipients, date=localtime())
-    msg["Message-ID"] = make_msgid(domain=sender_address.domain)
+    sender_address = parse_address(sender, where, display_name=True) if sender else None
+    if use_smtp and not dry_run:
+        check_security(settings, insecure_auth)
+    email, note = choose_email(path, config, problems, fill_tags)
+    subject = (TEST_PREFIX if prefix else "") + email.subject
+    # Dated now, with a Message-ID of its own: a copy dated like the issue would
+    # sink in the inbox, and clients hide a second message with a Message-ID seen before.
+    msg = to_message(email, config, from_=sender_address, to=recipients, subject=subject,
+                     date=message_date(None, config), unique=True)
+    if dry_run:
+        return Sent(msg, "dry-run", None, note)
+    if not use_smtp:
+        return Sent(msg, "outbox", write_outbox(msg, config), note)
+    deliver(msg, settings, config, overrides)
+    return Sent(msg, "smtp", None, note)
+
+
+def write_outbox(msg: EmailMessage, config: Config) -> Path:
+    """build/outbox/ as a Maildir (new/ holds the message): any mail client can open it."""
+    folder = config.output_path / "outbox"
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)   # Maildir makes only the last folder
+        box = mailbox.Maildir(folder, create=True)
+        key = box.add(msg)
+    except OSError as exc:
+        raise NewsletterError(f"cannot write the outbox {display_path(folder)}: "
+                              f"{exc.strerror or exc}") from None
+    return folder / "new" / key
+
+
+def deliver(msg: EmailMessage, settings: dict, config: Config, overrides: dict) -> None:
     password = os.environ.get(PASSWORD_ENV, "")
     if settings["user"] and not password:
         raise NewsletterError(f"SMTP user is set but {PASSWORD_ENV} is empty; "
@@ -134,4 +182,3 @@ def send_issue(path: Path, config: Config, to: list[str], problems: Problems,
                     "set your provider's server there or pass --smtp-host")
         raise NewsletterError(f"could not send through {settings['host']}:{settings['port']}: "
                               f"{exc}{hint}") from None
-    return msg

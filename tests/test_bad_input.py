@@ -127,7 +127,7 @@ def test_two_builds_are_byte_identical(runner, workspace):
     first = {p.name: p.read_bytes() for p in out.iterdir()}
     assert build(runner, str(path)).exit_code == 0
     assert {p.name: p.read_bytes() for p in out.iterdir()} == first
-    assert set(first) == {"email.html", "email.txt", "email.mjml"}
+    assert set(first) == {"email.html", "email.txt", "email.mjml", "email.eml"}
 
 
 def test_build_without_paths_builds_the_newest(runner, workspace):
@@ -202,8 +202,8 @@ def test_builds_in_separate_processes_are_byte_identical(workspace):
                        check=True, env=env, capture_output=True)
         outputs.append({p.relative_to(workspace / f"out{seed}"): p.read_bytes()
                         for p in sorted((workspace / f"out{seed}").rglob("*")) if p.is_file()})
-    # email.html, .txt, .mjml for each case, plus the event's .ics file.
-    assert len(outputs[0]) == 10 and outputs[0] == outputs[1]
+    # email.html, .txt, .mjml, .eml for each case, plus the event's .ics file.
+    assert len(outputs[0]) == 13 and outputs[0] == outputs[1]
     assert Path("event/event.ics") in outputs[0]
 
 

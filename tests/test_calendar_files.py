@@ -63,7 +63,7 @@ def test_single_issue_ics_is_linked_and_its_upload_named(workspace, runner):
     result = runner.invoke(main, ["build", "issues/2026-07-01-vote.md"])
     assert result.exit_code == 0, result.output
     url = "https://example.org/calendar/2026-07-01-vote.ics"
-    assert "email.mjml, 2026-07-01-vote.ics" in result.output
+    assert "email.mjml, email.eml, 2026-07-01-vote.ics" in result.output
     assert f"  upload build/2026-07-01-vote/2026-07-01-vote.ics to {url}" in result.output
     folder = workspace / "build" / "2026-07-01-vote"
     html, text = (folder / "email.html").read_text(), (folder / "email.txt").read_text()

@@ -24,6 +24,7 @@ import pytest
 
 from newsletter import output
 from newsletter.cli import main
+from newsletter.config import Config
 from newsletter.errors import IssueError
 from newsletter.render.email import Email
 
@@ -273,7 +274,7 @@ def test_a_failed_write_is_an_issue_error_and_changes_nothing(tmp_path, monkeypa
     email = Email(source="x.md", subject="s", preheader="", html="new", text="new text",
                   mjml="<mjml/>", attachments={"x.ics": b"cal"})
     with pytest.raises(IssueError) as caught:
-        output.write_email(email, folder)
+        output.write_email(email, folder, Config())
     assert "cannot write the output: No space left on device" in str(caught.value.detail)
     assert os.listdir(folder.parent) == ["x"]   # no staging folder left behind
     assert files_in(folder) == {"email.html": b"old", "email.txt": b"old text"}

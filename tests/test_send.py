@@ -62,13 +62,14 @@ def test_send_delivers_a_multipart_message(runner, workspace, smtp, monkeypatch)
         'org_name = "Test Group"\nplatform = "mailchimp"\npostal_address = "1 Test St"\n'
         f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nfrom = "editor@example.org"\n')
     monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
-    result = runner.invoke(main, ["send", "--to", "me@example.org"])
+    result = runner.invoke(main, ["send", "--to", "me@example.org", "--raw-tags"])
     assert result.exit_code == 0, result.output
     assert len(inbox.messages) == 1
     sender, rcpts, raw = inbox.messages[0]
     assert sender == "editor@example.org" and rcpts == ["me@example.org"]
     msg = message_from_bytes(raw, policy=policy.default)
-    assert msg["Subject"] == "Test send of the week"
+    assert msg["Subject"] == "[TEST] Test send of the week"
+    assert msg["From"] == "Test Group <editor@example.org>"   # the organisation's name
     assert msg.get_content_type() == "multipart/alternative"
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
@@ -126,7 +127,7 @@ def test_send_matches_the_built_email(runner, workspace, smtp, monkeypatch):
         f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nfrom = "editor@example.org"\n')
     monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
     assert runner.invoke(main, ["build"]).exit_code == 0
-    result = runner.invoke(main, ["send", "--to", "me@example.org"])
+    result = runner.invoke(main, ["send", "--to", "me@example.org", "--raw-tags"])
     assert result.exit_code == 0, result.output
     msg = message_from_bytes(inbox.messages[0][2], policy=policy.default)
     assert msg["Date"]
@@ -253,3 +254,98 @@ def test_from_may_have_a_display_name(runner, workspace, smtp, monkeypatch):
     assert sender == "editor@example.org" and rcpts == ["me@example.org"]
     assert msg["From"] == "Ann Editor <editor@example.org>"
     assert msg["Message-ID"].endswith("@example.org>")
+
+
+# --- issue 12: test sends that look like the real thing ----------------------
+
+def smtp_config(workspace, port):
+    (workspace / "newsletter.toml").write_text(
+        'org_name = "Test Group"\nplatform = "mailchimp"\npostal_address = "1 Test St"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nfrom = "editor@example.org"\n')
+
+
+def test_test_sends_fill_merge_tags_by_default_and_prefix_the_subject(runner, workspace, smtp,
+                                                                      monkeypatch):
+    inbox, port = smtp
+    write_issue(workspace, "2026-02-01-test.md", ISSUE)
+    smtp_config(workspace, port)
+    monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
+    result = runner.invoke(main, ["send", "--to", "me@example.org"])
+    assert result.exit_code == 0, result.output
+    msg = message_from_bytes(inbox.messages[0][2], policy=policy.default)
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "Hello friend," in text and "*|" not in text and "*|" not in html
+    assert msg["Subject"] == "[TEST] Test send of the week"
+    plain = runner.invoke(main, ["send", "--to", "me@example.org", "--no-prefix"])
+    assert plain.exit_code == 0, plain.output
+    second = message_from_bytes(inbox.messages[1][2], policy=policy.default)
+    assert second["Subject"] == "Test send of the week"
+    assert second["Message-ID"] != msg["Message-ID"]   # no client hides the second copy
+
+
+def test_aiosmtpd_receives_a_built_digest(runner, workspace, smtp, monkeypatch):
+    inbox, port = smtp
+    write_issue(workspace, "2026-02-01-test.md", ISSUE)
+    write_issue(workspace, "2026-02-03-more.md", ISSUE.replace("Test send of the week", "More")
+                .replace("2026-02-01", "2026-02-03"))
+    smtp_config(workspace, port)
+    monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
+    made = runner.invoke(main, ["digest", "--since", "2026-02-01", "--until", "2026-02-07",
+                                "--as-of", "2026-02-07"])
+    assert made.exit_code == 0, made.output
+    folder = workspace / "build" / "digest-2026-02-01-2026-02-07"
+    for target in (f"{folder}/", f"{folder}/email.html"):
+        result = runner.invoke(main, ["send", target, "--to", "me@example.org"])
+        assert result.exit_code == 0, result.output
+        assert "a digest's tags are sent as built" in result.output
+    msg = message_from_bytes(inbox.messages[-1][2], policy=policy.default)
+    built = message_from_bytes((folder / "email.eml").read_bytes(), policy=policy.default)
+    assert msg["Subject"] == "[TEST] " + built["Subject"]
+    assert msg.get_body(("html",)).get_content() == built.get_body(("html",)).get_content()
+    assert len(inbox.messages) == 2
+
+
+def test_a_built_issue_folder_is_filled_from_its_file(runner, workspace, smtp, monkeypatch):
+    inbox, port = smtp
+    write_issue(workspace, "2026-02-01-test.md", ISSUE)
+    smtp_config(workspace, port)
+    monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    result = runner.invoke(main, ["send", "build/2026-02-01-test", "--to", "me@example.org"])
+    assert result.exit_code == 0 and "note:" not in result.output, result.output
+    text = message_from_bytes(inbox.messages[0][2], policy=policy.default) \
+        .get_body(("plain",)).get_content()
+    assert "Hello friend," in text
+
+
+def test_no_smtp_configured_writes_a_maildir_outbox(runner, workspace, monkeypatch):
+    import mailbox
+    write_issue(workspace, "2026-02-01-test.md", ISSUE)
+    monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
+    result = runner.invoke(main, ["send", "--to", "me@example.org"])
+    assert result.exit_code == 0, result.output
+    assert "build/outbox" in result.output and "no SMTP server is configured" in result.output
+    box = mailbox.Maildir(workspace / "build" / "outbox", create=False)
+    messages = [box.get_message(key) for key in box.keys()]
+    assert len(messages) == 1
+    raw = messages[0].as_bytes()
+    msg = message_from_bytes(raw, policy=policy.default)
+    assert msg["Subject"] == "[TEST] Test send of the week" and msg["To"] == "me@example.org"
+    assert msg["From"].startswith("Test Group <")
+    assert "Hello friend," in msg.get_body(("plain",)).get_content()
+
+
+def test_dry_run_prints_headers_and_sizes_and_sends_nothing(runner, workspace, smtp,
+                                                            monkeypatch):
+    inbox, port = smtp
+    write_issue(workspace, "2026-02-01-test.md", ISSUE)
+    smtp_config(workspace, port)
+    monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
+    result = runner.invoke(main, ["send", "--to", "me@example.org", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Subject: [TEST] Test send of the week" in result.output
+    assert "From: Test Group <editor@example.org>" in result.output
+    assert "text/plain:" in result.output and "text/html:" in result.output
+    assert "nothing sent" in result.output
+    assert inbox.messages == [] and not (workspace / "build" / "outbox").exists()

@@ -7,6 +7,7 @@ checks' business.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from ..config import Config
@@ -33,6 +34,7 @@ class Email:
     attachments: dict[str, bytes] = field(default_factory=dict)   # extra files, e.g. .ics
     missing: list[str] = field(default_factory=list)   # placeholders the service can't fill
     text_links: list[str] = field(default_factory=list)   # the links the text part must carry
+    date: dt.date | dt.datetime | None = None   # the issue's (or digest's) date, for email.eml
     # The parts before the service's tags were written (html, text, mjml,
     # subject, preheader), for `filled`. They hold this process's markers, so
     # they are never written out; `filled` must run in the process that built.

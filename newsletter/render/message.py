@@ -1,0 +1,111 @@
+"""Email -> an RFC 5322 message: `email.eml`, test sends and the Maildir outbox.
+
+In: a finished Email, the Config, the sender and recipients, a date. Out: an
+`EmailMessage`, multipart/alternative (the text part, then HTML, as RFC 2046
+asks: the last part is the preferred one), UTF-8 and quoted-printable, with
+Subject, From, Date, Message-ID, MIME-Version and List-Unsubscribe when the
+config knows an unsubscribe URL. The `email` package writes every header and
+part under its SMTP policy (CRLF line ends, RFC 2047 encoded words), never
+this module by hand. `parse_address` is where every address a user gives is
+judged, so the built file and `send` refuse the same things.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import unicodedata
+from email import policy
+from email.errors import MessageError
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import getaddresses, make_msgid
+
+from ..config import Config
+from ..errors import NewsletterError
+from .email import Email
+
+# RFC 2606 keeps .invalid for names that must never resolve: a built file with
+# no sender configured says so instead of inventing a real-looking address.
+NO_ADDRESS = "newsletter@invalid"
+
+
+def parse_address(value: str, option: str, display_name: bool = False) -> Address:
+    """One email address, or a NewsletterError naming the option it came from.
+
+    A line break would let an address write its own headers (Bcc: ...), and a
+    list or a typo would send somewhere else than meant; so exactly one
+    address with a local part and a domain, and no control characters. `From`
+    may carry a display name (Ann <ann@example.org>); a recipient is just the address.
+    """
+    bad = NewsletterError(f"not an email address: {value!r} ({option})")
+    if not isinstance(value, str) or any(unicodedata.category(c) in ("Cc", "Zl", "Zp")
+                                         for c in value):
+        raise bad
+    found = getaddresses([value])
+    if len(found) != 1:
+        raise bad
+    name, spec = found[0]
+    if not display_name and (name or spec != value.strip()):
+        raise bad
+    try:
+        address = Address(display_name=name, addr_spec=spec)
+    except (ValueError, IndexError, MessageError):   # what the parser raises on junk
+        raise bad from None
+    if not address.username or not address.domain:
+        raise bad
+    return address
+
+
+def sender(config: Config, address: Address | None = None) -> Address:
+    """Who the email is from: the address given (else [smtp] from, else none),
+    named after the organisation unless the address carries a name of its own."""
+    if address is None:
+        try:
+            address = parse_address(config.smtp.get("from") or NO_ADDRESS, "[smtp] from",
+                                    display_name=True)
+        except NewsletterError:
+            address = parse_address(NO_ADDRESS, "")   # build: `send` reports a bad one
+    return Address(display_name=address.display_name or config.org_name,
+                   username=address.username, domain=address.domain)
+
+
+def message_date(value: dt.date | dt.datetime | None, config: Config) -> dt.datetime:
+    """An aware datetime for the Date header: a bare date is midnight where the group is."""
+    if value is None:
+        return dt.datetime.now(config.tz).replace(microsecond=0)
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    return value if value.tzinfo else value.replace(tzinfo=config.tz)
+
+
+def to_message(email: Email, config: Config, *, from_: Address | None = None,
+               to: list[Address] | tuple = (), date: dt.date | dt.datetime | None = None,
+               subject: str | None = None, unique: bool = False) -> EmailMessage:
+    """The email as one message. With no `date`, the email's own (its issue's
+    date); the Message-ID and MIME boundary come from the content, so two
+    builds of one input give the same bytes, unless `unique` (a test send)."""
+    from_ = sender(config, from_)
+    subject = email.subject if subject is None else subject
+    digest = hashlib.sha256("\0".join((subject, email.text, email.html)).encode()).hexdigest()
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["Subject"] = subject
+    msg["From"] = from_
+    if to:
+        msg["To"] = list(to)
+    msg["Date"] = message_date(date if date is not None else email.date, config)
+    msg["Message-ID"] = make_msgid(domain=from_.domain) if unique \
+        else f"<{digest[:32]}@{from_.domain}>"
+    if config.unsubscribe_url.startswith(("https://", "http://", "mailto:")):
+        # RFC 2369: the address in angle brackets; mail clients show an Unsubscribe button.
+        msg["List-Unsubscribe"] = f"<{config.unsubscribe_url}>"
+    msg.set_content(email.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    # Quoted-printable writes every '=' as =3D, so a boundary starting '=_'
+    # can't occur in either part; the email package's own would be random.
+    msg.set_boundary(f"=_{digest[32:64]}")
+    return msg
+
+
+def eml_bytes(email: Email, config: Config) -> bytes:
+    """`email.eml`: the email exactly as the service gets it, merge tags and all."""
+    return to_message(email, config).as_bytes()

@@ -1,0 +1,72 @@
+"""email.eml, written by build and digest, read back with Python's own email parser."""
+from email import message_from_bytes, policy
+from email.utils import parsedate_to_datetime
+
+from newsletter.cli import main
+
+from conftest import write_issue
+
+ISSUE = """---
+title: Ça marche — 日本語 too
+date: 2026-03-09
+preheader: One line for the inbox
+---
+
+Hi [[first_name|neighbor]], a long line follows {long}
+
+* Sign the petition [HERE](https://example.org/petition?a=1&b=2).
+"""
+
+
+def read_back(folder):
+    raw = (folder / "email.eml").read_bytes()
+    assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")   # CRLF throughout
+    return message_from_bytes(raw, policy=policy.default)
+
+
+def same(part: str, path) -> None:
+    """The parsed part is the file, but for the CRLF line ends mail uses."""
+    built = path.read_text(encoding="utf-8")
+    assert part.replace("\r\n", "\n") == (built if built.endswith("\n") else built + "\n")
+
+
+def test_eml_parses_back_into_the_built_text_and_html(runner, workspace):
+    (workspace / "newsletter.toml").write_text(
+        'org_name = "Grupo Ñandú"\nplatform = "mailchimp"\npostal_address = "1 Test St"\n'
+        'unsubscribe_url = "https://example.org/unsub"\ntimezone = "America/New_York"\n',
+        encoding="utf-8")
+    write_issue(workspace, "2026-03-09-привет-мир.md", ISSUE.format(long="word " * 60))
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    assert "email.eml" in result.output
+    folder = workspace / "build" / "2026-03-09-привет-мир"
+    msg = read_back(folder)
+    assert msg["Subject"] == "Ça marche — 日本語 too"
+    assert msg["From"].addresses[0].display_name == "Grupo Ñandú"
+    assert msg["MIME-Version"] == "1.0"
+    assert msg["Message-ID"].startswith("<") and msg["Message-ID"].endswith(">")
+    assert parsedate_to_datetime(msg["Date"]).isoformat() == "2026-03-09T00:00:00-04:00"
+    assert msg["List-Unsubscribe"] == "<https://example.org/unsub>"
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = list(msg.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in parts)
+    same(parts[0].get_content(), folder / "email.txt")
+    same(parts[1].get_content(), folder / "email.html")
+    # The service's version: its merge tags, not the preview's fallbacks.
+    assert "*|UNSUB|*" in parts[1].get_content()
+
+
+def test_no_unsubscribe_url_no_header_and_a_digest_has_one_too(runner, workspace):
+    (workspace / "newsletter.toml").write_text('org_name = "Test Group"\npostal_address = "1 Test St"\n')
+    write_issue(workspace, "2026-03-09-a.md", ISSUE.format(long=""))
+    write_issue(workspace, "2026-03-10-b.md", ISSUE.format(long="").replace("Ça", "Second"))
+    result = runner.invoke(main, ["digest", "--since", "2026-03-09", "--until", "2026-03-10",
+                                  "--as-of", "2026-03-10"])
+    assert result.exit_code == 0, result.output
+    folder = workspace / "build" / "digest-2026-03-09-2026-03-10"
+    msg = read_back(folder)
+    assert "List-Unsubscribe" not in msg
+    assert parsedate_to_datetime(msg["Date"]).date().isoformat() == "2026-03-10"
+    same(msg.get_body(("plain",)).get_content(), folder / "email.txt")
+    same(msg.get_body(("html",)).get_content(), folder / "email.html")
