@@ -34,12 +34,27 @@ DEFAULT_COLORS = {
     "card": "#eef2ff",         # action card background
 }
 
+# [theme]: how the email is laid out and drawn. No web font by default: one
+# needs a network fetch, and most mail clients ignore them anyway.
+DEFAULT_THEME = {
+    "layout": "cards",         # or "letter": one column of text, like a personal letter
+    "font": "system",          # or "serif"
+    "corner_radius": 6,        # px, for buttons and boxes
+    "button_style": "solid",   # or "outline"
+}
+THEME_CHOICES = {"layout": ("cards", "letter"), "font": ("system", "serif"),
+                 "button_style": ("solid", "outline")}
+MAX_RADIUS = 24
+
 
 @dataclass(frozen=True)
 class Config:
     root: Path = Path(".")
     org_name: str = "Our Newsletter"
     logo_url: str = ""
+    logo_width: int = 200       # px, at most 552 (the column)
+    logo_alt: str = ""          # default: org_name
+    tagline: str = ""
     postal_address: str = ""
     site_url: str = ""
     lang: str = "en"
@@ -55,8 +70,12 @@ class Config:
     format: str = "auto"        # how issue files are read; one of FORMATS
     ics_base_url: str = ""      # where .ics files are published; default <site_url>calendar/
     archive_dir: str = ""       # the web archive's folder; default <output_dir>/site
+    at_a_glance: bool = True    # the "at a glance" box, shown from three action cards
+    map_links: bool = False     # a map link beside an event's location
     fonts: dict = field(default_factory=dict)
     colors: dict = field(default_factory=lambda: dict(DEFAULT_COLORS))
+    theme: dict = field(default_factory=lambda: dict(DEFAULT_THEME))
+    social: dict = field(default_factory=dict)   # name -> URL, or {url, icon}
     utm: dict = field(default_factory=dict)
     check: dict = field(default_factory=dict)
     smtp: dict = field(default_factory=dict)
@@ -80,13 +99,19 @@ class Config:
         return self.root / self.templates_dir
 
     @property
+    def look(self) -> dict:
+        """[theme] with its defaults: a Config made in code may name only some keys."""
+        return {**DEFAULT_THEME, **self.theme}
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
 
 KNOWN_KEYS = {f.name for f in dataclasses.fields(Config)} - {"root", "source"}
 UTM_KEYS = ("source", "medium", "campaign", "term", "content")   # in the order links get them
-TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "fonts": None, "utm": set(UTM_KEYS), "check": {"ignore"},
+TABLE_KEYS = {"colors": set(DEFAULT_COLORS), "theme": set(DEFAULT_THEME), "social": None,
+              "fonts": None, "utm": set(UTM_KEYS), "check": {"ignore"},
               "smtp": {"host", "port", "security", "from", "user"}, "push": None}
 
 # `[push.<service>]` settings, each key with its kind: "url", "text", "email",
@@ -187,6 +212,7 @@ def load_config(path: str | Path | None = None, problems: Problems | None = None
     _check_push(values.get("push", {}), text, path, problems)
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["colors"] = {**DEFAULT_COLORS, **values.get("colors", {})}
+    values["theme"] = {**DEFAULT_THEME, **values.get("theme", {})}
     config = Config(root=root, source=str(path) if path.is_file() else None, **values)
     _validate(config, text, path)
     return config
@@ -308,11 +334,12 @@ def _validate(config: Config, text: str, path: Path) -> None:
         value = getattr(config, key)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise IssueError(path, _key_line(text, key), f"'{key}' must be a positive whole number")
-    for key in ("org_name", "logo_url", "postal_address", "site_url", "lang", "platform",
+    for key in ("org_name", "logo_url", "logo_alt", "tagline", "postal_address", "site_url", "lang", "platform",
                 "unsubscribe_url", "view_online_url", "ics_base_url", "output_dir", "issues_dir", "templates_dir",
                 "inliner", "archive_dir", "format"):
         if not isinstance(getattr(config, key), str):
             raise IssueError(path, _key_line(text, key), f"'{key}' must be a string")
+    _validate_theme(config, text, path)
     if config.inliner not in ("css-inline", "premailer"):
         raise IssueError(path, _key_line(text, "inliner"),
                          f"inliner must be \"css-inline\" or \"premailer\" (got {config.inliner!r})")
@@ -337,9 +364,54 @@ def _validate(config: Config, text: str, path: Path) -> None:
     if config.site_url and not re.match(r"https?://", config.site_url):
         raise IssueError(path, _key_line(text, "site_url"),
                          f"site_url must start with https:// (got '{config.site_url}')")
-    for key in ("site_url", "logo_url", "unsubscribe_url", "view_online_url", "ics_base_url"):
+    for key in ("site_url", "logo_url", "unsubscribe_url", "view_online_url", "ics_base_url",
+                *(f"social.{name}" for name in config.social)):
         try:
-            urlsplit(getattr(config, key))
+            value = social_link(config, key[len("social."):])["url"] if key.startswith("social.") \
+                else getattr(config, key)
+            urlsplit(value)
         except ValueError as exc:   # "https://[example.org]/": brackets mean an IPv6 host
-            raise IssueError(path, _key_line(text, key),
-                             f"{key} is not a valid address ({exc}): '{getattr(config, key)}'") from None
+            raise IssueError(path, _key_line(text, key.split(".")[-1]),
+                             f"{key} is not a valid address ({exc}): '{value}'") from None
+
+
+def _validate_theme(config: Config, text: str, path: Path) -> None:
+    """[theme], the logo, the switches and [social]: each wrong value an error at its line."""
+    look = config.look
+    for key, choices in THEME_CHOICES.items():
+        if look[key] not in choices:
+            raise IssueError(path, _key_line(text, key), f"theme.{key} must be "
+                             + " or ".join(f'"{c}"' for c in choices) + f" (got {look[key]!r})")
+    radius = look["corner_radius"]
+    if not isinstance(radius, int) or isinstance(radius, bool) or not 0 <= radius <= MAX_RADIUS:
+        raise IssueError(path, _key_line(text, "corner_radius"),
+                         f"theme.corner_radius must be a whole number of pixels from 0 to {MAX_RADIUS}")
+    width = config.logo_width
+    if not isinstance(width, int) or isinstance(width, bool) or not 16 <= width <= 552:
+        raise IssueError(path, _key_line(text, "logo_width"),
+                         "logo_width must be a whole number of pixels from 16 to 552")
+    for key in ("at_a_glance", "map_links"):
+        if not isinstance(getattr(config, key), bool):
+            raise IssueError(path, _key_line(text, key), f"'{key}' must be true or false")
+    for name in config.social:
+        link = social_link(config, name)
+        if link is None:
+            raise IssueError(path, _key_line(text, name), f"social.{name} must be a URL, or a table "
+                             'like { url = "https://...", icon = "https://.../icon.png" }')
+        for part in ("url", "icon"):
+            if link[part] and not re.match(r"https://", link[part]):
+                raise IssueError(path, _key_line(text, name),
+                                 f"social.{name} {part} must start with https:// (got {link[part]!r})")
+
+
+def social_link(config: Config, name: str) -> dict | None:
+    """A [social] entry as {url, icon, label}; None when it is neither form."""
+    value = config.social[name]
+    if isinstance(value, str):
+        value = {"url": value}
+    if not isinstance(value, dict) or not isinstance(value.get("url"), str) or not value["url"] \
+            or not all(isinstance(value.get(k, ""), str) for k in ("icon", "label")) \
+            or set(value) - {"url", "icon", "label"}:
+        return None
+    label = value.get("label") or name.replace("_", " ").replace("-", " ").title()
+    return {"url": value["url"], "icon": value.get("icon", ""), "label": label}

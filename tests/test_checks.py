@@ -22,7 +22,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 
 # (fixture, id, line, level): each check on the line that triggers it.
 EXPECTED = [
-    ("link-text.md", "link-text", 9, "warning"),          # click [here]
+    ("link-text.md", "link-text", 9, "info"),             # click [here]: a card now, its button says "Join the rota"
     ("link-text.md", "link-text", 13, "warning"),         # a long bare URL as text
     ("link-text.md", "link-text", 15, "info"),            # [HERE] in a card with a good button
     ("links.md", "http-link", 7, "warning"),

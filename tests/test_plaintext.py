@@ -120,9 +120,10 @@ def test_golden_texts_follow_the_rules(case):
 def test_seed_text_follows_the_rules(seed):
     text = render_text(build_content(read_issue(seed), CONFIG, Problems()), CONFIG)
     assert not rule_violations(text)
-    # The four actions of the first list; the second list mixes actions and
-    # links, so it keeps its bullets throughout.
-    assert len(re.findall(r"^\d+\. ", text, re.M)) == 4
+    # The intro's "Click HERE" paragraph (a card of its own) and the four
+    # actions of the first list; the second list mixes actions and links, so
+    # it keeps its bullets throughout.
+    assert len(re.findall(r"^\d+\. ", text, re.M)) == 5
 
 
 def test_a_compact_roundup_reads_as_a_list_with_urls(tmp_path):

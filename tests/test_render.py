@@ -150,7 +150,7 @@ def with_import_theme(workspace: Path) -> None:
     extra = ('    <mj-font name="Inter" href="https://fonts.example.org/inter.css" />\n'
              '    <mj-style>@import url("https://fonts.example.org/extra.css");</mj-style>\n')
     head = head.replace("    <mj-style>", extra + "    <mj-style>", 1)
-    head = head.replace('font-family="Helvetica', 'font-family="Inter, Helvetica')
+    head = head.replace('font-family="{{ theme.font_family }}', 'font-family="Inter, {{ theme.font_family }}')
     (workspace / "templates" / "partials").mkdir(parents=True)
     (workspace / "templates" / "partials" / "head.mjml").write_text(head)
 

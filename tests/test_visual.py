@@ -25,6 +25,7 @@ from click.testing import CliRunner
 
 from newsletter.screenshots import INSTALL_HINT, find_chromium
 
+import accessibility
 from conftest import ROOT, SEED
 
 if find_chromium() is None:
@@ -55,19 +56,22 @@ MAX_DIFF_PERCENT = 1.0
 PIXEL_TOLERANCE = 8
 
 SAMPLES = sorted(p.stem for p in (ROOT / "issues").glob("*.md"))
+# Each case in the default "cards" layout, then in "letter" ([theme] layout).
+LETTER = "-letter"
 CASES = SAMPLES + ["seed", "fixture", "messy", "digest"]
+CASES += [case + LETTER for case in CASES]
 
 REPORT: list[str] = []
 
 
 # --- building the cases ---------------------------------------------------
 
-def _config(folder: Path, base: Path) -> Path:
-    """`base` config with the output sent to `folder`."""
+def _config(folder: Path, base: Path, extra: str = "") -> Path:
+    """`base` config with the output sent to `folder`, and `extra` TOML after it."""
     path = folder / "newsletter.toml"
     # First, so that it is not taken into a [table] at the end of base.
-    path.write_text(f'output_dir = "{folder / "out"}"\n' + base.read_text(encoding="utf-8"),
-                    encoding="utf-8")
+    path.write_text(f'output_dir = "{folder / "out"}"\n' + base.read_text(encoding="utf-8")
+                    + "\n" + extra, encoding="utf-8")
     return path
 
 
@@ -82,19 +86,20 @@ def build_case(tmp_path_factory):
     @functools.cache
     def build(case: str) -> Path:
         folder = tmp_path_factory.mktemp(case)
+        extra = '[theme]\nlayout = "letter"\n' if case.endswith(LETTER) else ""
+        case = case.removesuffix(LETTER)
+        fixture_config = _config(folder, FIXTURES / "newsletter.toml", extra)
         if case in SAMPLES:
-            config = _config(folder, ROOT / "newsletter.toml")
+            config = _config(folder, ROOT / "newsletter.toml", extra)
             _run(["build", "--config", str(config), str(ROOT / "issues" / f"{case}.md")])
         elif case == "seed":
-            _run(["build", "--config", str(_config(folder, FIXTURES / "newsletter.toml")), str(SEED)])
+            _run(["build", "--config", str(fixture_config), str(SEED)])
         elif case == "fixture":
-            _run(["build", "--config", str(_config(folder, FIXTURES / "newsletter.toml")),
-                  str(FIXTURES / "issues")])
+            _run(["build", "--config", str(fixture_config), str(FIXTURES / "issues")])
         elif case == "messy":   # authors' colours, a wide table, a huge image, long links
-            _run(["build", "--config", str(_config(folder, FIXTURES / "newsletter.toml")),
-                  str(FIXTURES / "messy")])
+            _run(["build", "--config", str(fixture_config), str(FIXTURES / "messy")])
         elif case == "digest":
-            _run(["digest", "--config", str(_config(folder, FIXTURES / "newsletter.toml")),
+            _run(["digest", "--config", str(fixture_config),
                   "--since", "2026-04-01", "--until", "2026-04-07", "--as-of", "2026-04-01",
                   str(FIXTURES / "digest")])
         [html] = (folder / "out").glob("*/email.html")
@@ -105,7 +110,7 @@ def build_case(tmp_path_factory):
 @pytest.fixture
 def case_folder(request, build_case):
     case = request.param
-    if case == "seed":
+    if case.removesuffix(LETTER) == "seed":
         request.getfixturevalue("seed")          # skips when ../shared is absent
     return build_case(case)
 
@@ -166,7 +171,15 @@ MEASURE_JS = """() => {
     return {src: img.getAttribute('src'), alt: (img.getAttribute('alt') || '').trim(),
             left: r.left, right: r.right, width: r.width};
   });
-  return {scrollWidth: document.documentElement.scrollWidth, texts, buttons, images};
+  // Links in running text (not buttons): underlined, or their colour and the
+  // text's around them, to tell them apart by more than colour.
+  const links = [...document.querySelectorAll('a')].filter(visible)
+    .filter(a => !a.closest('.nl-button, td[bgcolor]') && a.textContent.trim())
+    .map(a => ({text: a.textContent.trim().slice(0, 40),
+                underline: getComputedStyle(a).textDecorationLine.includes('underline'),
+                color: rgba(getComputedStyle(a).color),
+                around: rgba(getComputedStyle(a.parentElement.closest('p, li, div, td')).color)}));
+  return {scrollWidth: document.documentElement.scrollWidth, texts, buttons, images, links};
 }"""
 
 
@@ -283,6 +296,35 @@ def test_text_contrast(request, page_data):
     assert not low, f"text under {MIN_CONTRAST}:1 contrast in {scheme} mode:\n" + "\n".join(low)
 
 
+@parametrize_pages
+def test_links_stand_out_by_more_than_colour(page_data):
+    """Underlined, or at least 3:1 against the text around them (WCAG 1.4.1)."""
+    data, _, scheme = page_data
+    bad = [f"{link['text']!r}" for link in data["links"] if not link["underline"]
+           and contrast(link["color"][:3], link["around"][:3]) < 3]
+    assert not bad, f"links told apart by colour alone in {scheme} mode: {bad}"
+
+
+@pytest.mark.parametrize("case_folder", CASES, indirect=True)
+def test_accessibility(case_folder):
+    """The EMC's top ten that markup shows, and more; see tests/accessibility.py."""
+    found = accessibility.problems((case_folder / "email.html").read_text(encoding="utf-8"))
+    assert not found, "\n".join(found)
+
+
+def test_accessibility_checks_can_fail():
+    bad = ('<html><head><meta name="viewport" content="width=device-width, maximum-scale=1">'
+           '</head><body><div role="article" aria-label="x"><table><tr><td>'
+           '<a href="#nowhere"><img src="a.png"></a><p id="a">x</p><p id="a">y</p>'
+           '<table><tr><td class="nl-button"><a href="https://example.org">Click here</a>'
+           '</td></tr></table></td></tr></table></div></body></html>')
+    found = "\n".join(accessibility.problems(bad))
+    for expected in ("no lang", "no <title>", "no <h1>", "without role=presentation",
+                     "without alt", "link with no text", "says nothing", "stops zooming",
+                     "used 2 times", "#nowhere", "has no dir"):
+        assert expected in found, expected
+
+
 SPLIT_WORDS_JS = """() => [...document.querySelectorAll('td td, td th')]
   .filter(cell => /^\\w{1,9}$/.test(cell.textContent.trim()))
   .filter(cell => {
@@ -374,6 +416,7 @@ BAD_EMAIL = """<!doctype html><html><head><meta name="viewport" content="width=d
 </head><body style="margin:0;background:#fff">
 <div style="display:none">hidden preheader, tiny on purpose</div>
 <p class="x" style="font-size:12px;color:#aaa">Small grey text</p>
+<p style="font-size:16px;color:#222">Read <a href="https://example.org/x" style="text-decoration:none;color:#444">this</a></p>
 <table><tr><td bgcolor="#1d4ed8"><a href="https://example.org" style="padding:2px">Tiny</a></td></tr></table>
 <img src="https://example.org/a.png" width="900">
 </body></html>"""
@@ -385,7 +428,8 @@ def test_checks_catch_a_bad_email(tmp_path, measure, scheme):
     data = measure(tmp_path, "bad-example", 320, scheme)
     page = (data, 320, scheme)
     for check in (test_no_horizontal_overflow, test_buttons_are_tall_enough_to_tap,
-                  test_text_is_at_least_14px, test_images_have_alt_and_fit):
+                  test_text_is_at_least_14px, test_images_have_alt_and_fit,
+                  test_links_stand_out_by_more_than_colour):
         with pytest.raises(AssertionError):
             check(page)
     assert all("hidden preheader" not in t["text"] for t in data["texts"])

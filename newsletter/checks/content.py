@@ -26,7 +26,7 @@ EMAIL_WIDTH = 600
 
 KNOWN_KEYS = {"title", "subject", "date", "preheader", "description", "published", "layout",
               "permalink", "categories", "category", "tags", "author", "position", "check",
-              "excerpt", "image", *EVENT_KEYS.values()}
+              "excerpt", "image", "lead", "at_a_glance", *EVENT_KEYS.values()}
 PLACEHOLDER_ALT = {"image", "img", "photo", "picture", "pic", "graphic", "alt", "alt text",
                    "untitled", "placeholder", "screenshot", "screen shot"}
 FILE_NAME = re.compile(r"^[\w.%-]+\.(jpe?g|png|gif|webp|svg|bmp|tiff?)$|^(img|dsc|dscn|pxl)[_-]?\d+",

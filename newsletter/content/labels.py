@@ -20,7 +20,7 @@ GENERIC_TEXT = {"here", "click here", "this link", "link", "this", "read more", 
                 "aquí", "aqui", "haga clic aquí", "ici", "cliquez ici", "hier", "qui",
                 "clique aqui", "هنا", "здесь", "тут"}
 STOP_WORDS = {"to", "the", "a", "an", "of", "and", "or", "for", "with", "at", "on", "in",
-              "about", "against", "by", "from", "your", "our", "their", "is", "are"}
+              "about", "against", "by", "from", "your", "our", "their", "is", "are", "and/or"}
 # Words that say nothing as a whole label ("See www.example.org" -> "See").
 LONE_VERBS = {"see", "visit", "at", "go to", "check", "via", "on", "see also", "info", "more info at"}
 

@@ -22,6 +22,8 @@ class Item:
     line: int
     kind: str = "plain"          # action | link | plain
     button: Button | None = None
+    lead: bool = False           # the one most important action (content/hierarchy.py)
+    summary: str = ""            # its words "at a glance", when the text can't say them
 
     @property
     def nodes(self) -> list[Node]:
@@ -31,6 +33,12 @@ class Item:
                 out.append(Element("br"))
             out.extend(para)
         return out
+
+    @property
+    def card_nodes(self) -> list[Node]:
+        """The nodes as a card shows them above its button: a link to where the
+        button goes is its words alone, so the card does not offer it twice."""
+        return unlink(self.nodes, self.button.href) if self.button else self.nodes
 
     @property
     def host(self) -> str:
@@ -71,6 +79,7 @@ class Content:
     event: Event | None = None
     problems: Problems = field(default_factory=Problems)
     found: list[Found] = field(default_factory=list)   # placeholders and literals, by line
+    at_a_glance: bool = True     # front matter or config can turn the box off
 
     def blocks(self) -> list[Block]:
         """The top-level blocks in reading order, section headings included."""
@@ -89,6 +98,7 @@ class Content:
             for item in block.items:
                 for para in item.paras:
                     marker.nodes(para, item.line)
+                item.summary = marker.literals(item.summary, item.line)
                 if item.button:
                     item.button.href = marker.literals(item.button.href, item.line)
                     item.button.label = marker.literals(item.button.label, item.line)
@@ -105,6 +115,22 @@ class Content:
         """Every href in the content, in order, for 'nothing was lost' checks."""
         return [a.attrs["href"] for block in flatten(self.blocks())
                 for nodes in block_nodes(block) for a in links(nodes)]
+
+
+def unlink(nodes: list[Node], href: str) -> list[Node]:
+    """`nodes` with each link to `href` replaced by its children (a new tree;
+    the Content keeps its links for the text part and the checks)."""
+    out: list[Node] = []
+    for node in nodes:
+        if isinstance(node, Element):
+            children = unlink(node.children, href)
+            if node.tag == "a" and node.attrs.get("href") == href:
+                out.extend(children)
+            else:
+                out.append(Element(node.tag, dict(node.attrs), children))
+        else:
+            out.append(node)
+    return out
 
 
 def flatten(blocks: list[Block]):

@@ -18,6 +18,7 @@ from ..errors import IssueError, Problems
 from ..source.events import DOMAIN, EMAIL, event_field, read_event
 from ..source.issue import Issue
 from ..source.markup import Element, NestingError, Node, links, sanitize, text_of
+from .hierarchy import call_to_action, rank
 from .labels import choose_button
 from .model import Block, Content, Item, Section
 from .placeholders import MARKER, Marker, preview, readable, refuse_nonce
@@ -205,7 +206,10 @@ class _Reader:
             self.too_deep(tok)
             if tok.type == "paragraph_open":
                 nodes = self.inline(tokens[i + 1])
-                out.append(self.paragraph(nodes, tok.map))
+                block = self.paragraph(nodes, tok.map)
+                card = call_to_action(block) if stop is None and self.cards < MAX_CARDS else None
+                self.cards += card is not None
+                out.append(card or block)
                 i += 3
             elif tok.type == "heading_open":
                 nodes = self.inline(tokens[i + 1])
@@ -364,9 +368,11 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
         event.title = marker.both(event.title, issue.line_of(event_field(issue, "title")[0])) \
             if event.named else (meta["title"] or event.title)
     preheader = meta["preheader"] or first_words(blocks)
-    return Content(source=issue.display, title=meta["title"], subject=meta["subject"],
-                   preheader=preheader, date=issue.date, sections=sections, event=event,
-                   problems=problems, found=marker.found)
+    content = Content(source=issue.display, title=meta["title"], subject=meta["subject"],
+                      preheader=preheader, date=issue.date, sections=sections, event=event,
+                      problems=problems, found=marker.found)
+    rank(content, issue, config, problems)
+    return content
 
 
 # Front matter that ends up in the email: the subject (in <title> and in the

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..content.calendar import calendar_links, ics_url
+from ..content.hierarchy import actions as action_cards, choose_lead
 from ..content.labels import Button
 from ..content.model import Block, Content, Item, Section
 from ..content.reader import build_content
@@ -61,14 +62,20 @@ def event_card(event: Event, also: list[str], config: Config, short: bool = Fals
         paras.append([Element("em", {}, ["Also posted as: " + "; ".join(also)])])
     # Without an RSVP there is no one main action, so no card and no button.
     button = Button(event.rsvp, "RSVP") if event.rsvp else None
-    item = Item(paras, event.line, kind="action" if button else "plain", button=button)
+    item = Item(paras, event.line, kind="action" if button else "plain", button=button,
+                summary=f"RSVP: {event.title}")
     return Block("list", event.line, items=[item], style="cards")
 
 
-def entry_blocks(entry: Entry, config: Config, short: bool = False) -> list[Block]:
+def _entry_blocks(entry: Entry, config: Config, short: bool = False, level: int = 3,
+                 divider: bool = False) -> list[Block]:
+    """The entry under its source title as a heading, with its date; a rule
+    above it (`divider`) when it follows another entry."""
     line = entry.issue.body_line
-    # Bold rather than a heading, so the day headings above stand out.
-    out = [Block("paragraph", line, nodes=[_strong(entry.content.title)])]   # title with sentinels
+    day = entry.issue.day
+    out = [Block("rule", line)] if divider else []
+    out += [Block("heading", line, nodes=[entry.content.title], level=level),   # title with sentinels
+            Block("paragraph", line, nodes=[Element("em", {}, [f"{day:%B} {day.day}, {day.year}"])])]
     if entry.event is not None:
         out.append(event_card(entry.event, entry.also, config, short))
     elif entry.also:
@@ -100,20 +107,27 @@ def assemble(digest: Digest, kept: list[Entry], moved: list[Entry], settings: Se
              intro: list[Block], config: Config, short: bool = False) -> Content:
     tz = config.tz
     groups: dict[str, list[Section]] = {name: [] for name in SECTIONS}
+    blocks_of: dict[int, list[Block]] = {}     # id(entry) -> its blocks, to find its actions
+
+    def entry_blocks(entry: Entry, *args) -> list[Block]:
+        blocks_of[id(entry)] = _entry_blocks(entry, config, short, *args)
+        return blocks_of[id(entry)]
+
     for entry in kept:
         if entry.kind == "events":
             start = day_of(entry.event.start, tz)
             # Begun before the range and not over: its start day would read as past.
             day = "Ongoing" if start < digest.since else day_heading(start, digest.until.year)
             if groups["events"] and groups["events"][-1].heading.nodes == [day]:
-                groups["events"][-1].blocks += entry_blocks(entry, config, short)
+                groups["events"][-1].blocks += entry_blocks(entry, 4, True)
             else:
                 groups["events"].append(Section(_heading(day, 3),
-                                                entry_blocks(entry, config, short)))
+                                                entry_blocks(entry, 4)))
         else:
             if not groups[entry.kind]:
                 groups[entry.kind].append(Section(_heading(HEADINGS[entry.kind], 2), []))
-            groups[entry.kind][0].blocks += entry_blocks(entry, config, short)
+            blocks = groups[entry.kind][0].blocks
+            blocks += entry_blocks(entry, 3, bool(blocks))
     if groups["events"]:
         groups["events"].insert(0, Section(_heading(HEADINGS["events"], 2), []))
     # The one file with every event, featured or not: linked under "Upcoming
@@ -135,8 +149,21 @@ def assemble(digest: Digest, kept: list[Entry], moved: list[Entry], settings: Se
     actions = len(kept) - events
     preheader = f"{events} upcoming event{'s' * (events != 1)} and " \
                 f"{actions} action{'s' * (actions != 1)}"
-    return Content(source=digest.name, title=title, subject=title, preheader=preheader,
-                   date=digest.until, sections=copy.deepcopy(sections))
+    content = Content(source=digest.name, title=title, subject=title, preheader=preheader,
+                      date=digest.until, sections=copy.deepcopy(sections))
+    content.at_a_glance = config.at_a_glance
+    # The first action of an entry whose front matter says `lead: true` leads;
+    # else the first action of the digest. Found by position: the copy above
+    # has new items.
+    found = action_cards(Content(digest.name, "", "", "", None, sections))
+    wanted = next((e for e in kept if e.issue.meta.get("lead") is True), None)
+    mine = [i for i, item in enumerate(found) if wanted is not None
+            and any(item in block.items for block in blocks_of[id(wanted)])]
+    lead = choose_lead(content)
+    if mine and lead is not None:
+        lead.lead = False
+        action_cards(content)[mine[0]].lead = True
+    return content
 
 
 def more_section(moved: list[Entry], config: Config) -> Section:

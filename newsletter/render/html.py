@@ -13,7 +13,9 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from ..config import Config
+from urllib.parse import quote
+
+from ..config import Config, social_link
 from ..content.calendar import calendar_links
 from ..content.model import Content
 from ..content.placeholders import mark_template
@@ -22,6 +24,7 @@ from ..source.events import format_when
 from ..source.markup import to_html
 from . import platforms
 from .tokens import protect_attributes
+from .pieces import plan, runs
 
 PACKAGE = Path(__file__).parent.parent
 PACKAGE_TEMPLATES = PACKAGE / "templates"            # inside the wheel
@@ -77,29 +80,6 @@ def _environment(user_templates: str, snapshot: tuple) -> jinja2.Environment:
     return env
 
 
-@dataclass
-class Run:
-    kind: str                       # flow | images | cards
-    blocks: list = field(default_factory=list)
-
-    @property
-    def block(self):
-        return self.blocks[0]
-
-
-def runs(blocks) -> list[Run]:
-    """Group blocks so that consecutive running text shares one mj-text."""
-    out: list[Run] = []
-    for block in blocks:
-        kind = "cards" if block.kind == "list" and block.style == "cards" else \
-            "images" if block.kind == "images" else "flow"
-        if kind == "flow" and out and out[-1].kind == "flow":
-            out[-1].blocks.append(block)
-        else:
-            out.append(Run(kind, [block]))
-    return out
-
-
 # After the preheader, inboxes show the body's first words in the preview
 # line. Invisible, non-collapsing characters fill that space instead: a
 # combining grapheme joiner, a zero-width non-joiner and a no-break space,
@@ -121,6 +101,9 @@ class EventView:
     call_script: str
     image: str
     calendar: list = field(default_factory=list)
+    month: str = ""          # the date badge: "MAY" over "16"
+    day: str = ""
+    map_url: str = ""
 
     @property
     def call_script_html(self) -> Markup:
@@ -136,6 +119,11 @@ def view(content: Content, config: Config) -> dict:
         # reader does not read the email's title twice.
         event = EventView(ev.title if ev.named else "", format_when(ev, config.tz), ev.location, ev.rsvp, ev.call_script,
                           ev.image, calendar_links(ev, config))
+        if ev.start is not None and not ev.tba:
+            start = ev.start.astimezone(config.tz) if isinstance(ev.start, dt.datetime) else ev.start
+            event.month, event.day = f"{start:%b}".upper(), str(start.day)
+        event.map_url = map_url(ev.location, config)
+    pieces, roles, glance = plan(content, config)
     return {
         "title": content.title,
         "subject": content.subject,
@@ -144,19 +132,51 @@ def view(content: Content, config: Config) -> dict:
         "date_text": format_date(content.date),
         "event": event,
         "sections": content.sections,
+        "pieces": pieces,
+        "glance": glance,
+        "roles": roles,
     }
 
 
-def render_mjml(content: Content, config: Config, template: str = "email.mjml") -> str:
+# Font stacks the reader already has: a web font needs a network fetch, and
+# most mail clients ignore one. Names unquoted: MJML attributes are XML.
+FONTS = {"system": "-apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif",
+         "serif": "Georgia, Times New Roman, Times, serif"}
+
+
+def map_url(location: str, config: Config) -> str:
+    """A map search for the event's place, when `map_links` asks for one.
+
+    Google's documented "Maps URLs" form opens the Maps app on phones:
+    https://developers.google.com/maps/documentation/urls/get-started
+    """
+    if not (config.map_links and location.strip()) or "PHQ" in location:
+        return ""   # a location made of merge tags is the service's business
+    return "https://www.google.com/maps/search/?api=1&query=" + quote(" ".join(location.split()))
+
+
+def theme(config: Config) -> dict:
+    """[theme] as the templates use it."""
+    look = config.look
+    socials = [social_link(config, name) for name in config.social]
+    return {**look, "font_family": FONTS[look["font"]], "radius": f"{look['corner_radius']}px",
+            "socials": socials}
+
+
+def render_mjml(content: Content, config: Config, template: str = "") -> str:
     env = template_env(config)
     try:
+        email = view(content, config)
+        roles = email["roles"]
+        template = template or f"{'letter' if config.look['layout'] == 'letter' else 'email'}.mjml"
         tpl = env.get_template(template)
-        mjml = tpl.render(email=view(content, config), config=config, colors=config.colors,
+        mjml = tpl.render(email=email, config=config, colors=config.colors, theme=theme(config),
+                          action=lambda item: roles.get(id(item)),
                           has_view_online=platforms.can_view_online(config))
     except jinja2.TemplateSyntaxError as exc:
         raise IssueError(exc.filename or exc.name or template, exc.lineno, f"template error: {exc.message}") from None
     except jinja2.TemplateError as exc:
-        raise IssueError(template, None, f"template error: {exc}") from None
+        raise IssueError(template or "email.mjml", None, f"template error: {exc}") from None
     return mjml
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 import textwrap
 
-from ..config import Config
+from ..config import Config, social_link
 from ..content.model import Block, Content, Item
 from ..content.placeholders import MARKER, Placeholder, mark, readable
 from ..source.events import format_when
 from ..source.markup import Element, Node, links, text_of
 from . import platforms
-from .html import format_date
+from ..content.hierarchy import glance, glance_label
+from .html import format_date, map_url
+from .pieces import intro_length
 
 WIDTH = 72
 
@@ -239,35 +241,60 @@ class _Writer:
             self.para([f"[{i}] {_label(url)}" for i, url in enumerate(refs.urls, 1)])
 
 
+def _glance_and_event(w: _Writer, content: Content, config: Config, event_calendar) -> None:
+    """What the HTML shows after the intro: the glance box, then the event."""
+    ev = content.event
+    listed = glance(content, extra=int(bool(ev and ev.rsvp)))
+    if listed:
+        lines = ["At a glance:"]
+        for item in listed:
+            lines += wrap(glance_label(item) + (" (most important)" if item.lead else ""), "  ", "- ")
+        if ev and ev.rsvp:
+            lines += wrap(f"RSVP: {ev.title or content.title}", "  ", "- ")
+        w.para(lines)
+    if not ev:
+        return
+    lines: list[str] = wrap(ev.title) if ev.named else []
+    if ev.start or ev.tba:
+        lines += wrap(f"When: {format_when(ev, config.tz)}", "      ", "")
+    if ev.location:
+        lines += wrap(f"Where: {ev.location}", "       ", "")
+        if map_url(ev.location, config):
+            lines.append(f"Map: {map_url(ev.location, config)}")
+    if ev.rsvp:
+        lines.append(f"RSVP: {_label(ev.rsvp)}")
+    for link in event_calendar or []:
+        lines.append(f"{link.label}: {link.href}")
+    w.para(lines)
+    if ev.call_script:
+        w.para(["Call script:"] + wrap(ev.call_script, "  ", "  "))
+
+
 def render_text(content: Content, config: Config, event_calendar: list | None = None) -> str:
     w = _Writer()
-    w.para(wrap(config.org_name))
+    w.para(wrap(config.org_name) + (wrap(config.tagline) if config.tagline else []))
     w.para(underline(content.title, "="))
     w.lines.append(format_date(content.date))
-    refs = _Refs()
-    if content.event:
-        ev = content.event
-        lines: list[str] = wrap(ev.title) if ev.named else []
-        if ev.start or ev.tba:
-            lines += wrap(f"When: {format_when(ev, config.tz)}", "      ", "")
-        if ev.location:
-            lines += wrap(f"Where: {ev.location}", "       ", "")
-        if ev.rsvp:
-            lines.append(f"RSVP: {_label(ev.rsvp)}")
-        for link in event_calendar or []:
-            lines.append(f"{link.label}: {link.href}")
-        w.para(lines)
-        if ev.call_script:
-            w.para(["Call script:"] + wrap(ev.call_script, "  ", "  "))
-    for section in content.sections:
+    # After the intro, as in the HTML; with no intro, before everything.
+    intro = intro_length(content) if content.sections and not content.sections[0].heading else -1
+    if intro < 0:
+        _glance_and_event(w, content, config, event_calendar)
+    for n, section in enumerate(content.sections):
         refs = _Refs()
         w.action = 0     # action items are counted within their section
         if section.heading:
             w.para(underline(inline(section.heading.nodes, refs), "-"))
-        for block in section.blocks:
+        for i, block in enumerate(section.blocks):
+            if n == 0 and i == intro:
+                _glance_and_event(w, content, config, event_calendar)
             w.block(block, refs)
+        if n == 0 and intro == len(section.blocks):
+            _glance_and_event(w, content, config, event_calendar)
         w.refs(refs)
     w.para(["-" * 24])
+    for name in config.social:
+        link = social_link(config, name)
+        w.lines.append(f"{link['label']}: {link['url']}")
     w.lines.append(config.org_name)
     if config.postal_address:
         w.lines.extend(wrap(config.postal_address))
