@@ -81,8 +81,17 @@ def build(paths: list[Path], config: Config, problems: Problems | None = None,
     # These folders are about to change: the manifest must not vouch for them.
     manifest.forget(config.output_path, [path.stem for path in files])
     seen = set(result.problems)
+    owners: dict[str, Path] = {}
     for path in files:
         mine = Problems()
+        if owners.setdefault(path.stem, path) != path:
+            # Building it would silently replace the other file's email.
+            mine.error(display_path(path), None, "input",
+                       f"builds into the same folder as {display_path(owners[path.stem])}; "
+                       "rename one of them")
+            result.failed.append(display_path(path))
+            result.problems.extend(mine)
+            continue
         try:
             email, folder = build_issue(path, config, mine, allow_missing_unsubscribe)
         except IssueError as exc:

@@ -279,3 +279,31 @@ def test_yaml_errors_read_plainly_at_their_line(runner, workspace, front, line, 
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"issues/2026-01-05-yaml.md:{line}: front matter is not valid YAML: {says}" in result.output
     assert "(YAML says: " in result.output   # YAML's own wording is kept
+
+
+@pytest.mark.parametrize("key,value", [
+    ("date", "2026-01-05 10:00:00 +25:00"),
+    ("date", "2026-01-05 10:00 -24:00"),
+    ("event-start-date", "2026-01-09T10:00:00+99:00"),
+])
+def test_a_utc_offset_of_a_day_or_more_is_unreadable_at_its_line(runner, workspace, key, value):
+    extra = "" if key == "date" else f"{key}: {value}\n"
+    date = value if key == "date" else "2026-01-05"
+    write_issue(workspace, "tz.md", f"---\ntitle: Fine\ndate: {date}\n{extra}---\n\nHello.\n")
+    result = runner.invoke(main, ["check", "issues/tz.md"])
+    assert result.exit_code == 1 and result.exception is None or \
+        isinstance(result.exception, SystemExit), result.output
+    line = 3 if key == "date" else 4
+    assert f"issues/tz.md:{line}: error: cannot read {key}" in result.output, result.output
+
+
+def test_two_files_building_into_one_folder(runner, workspace):
+    write_issue(workspace, "2026-01-05-fine.md", GOOD)
+    (workspace / "other").mkdir()
+    (workspace / "other" / "2026-01-05-fine.md").write_text(GOOD.replace("Fine", "Other"))
+    result = build(runner, "issues/2026-01-05-fine.md", "other/2026-01-05-fine.md")
+    assert result.exit_code == 1, result.output
+    assert "other/2026-01-05-fine.md: builds into the same folder as " \
+           "issues/2026-01-05-fine.md" in result.output
+    html = (workspace / "build" / "2026-01-05-fine" / "email.html").read_text()
+    assert "Fine" in html and "Other" not in html   # the first file's email is kept

@@ -170,6 +170,18 @@ def test_bad_input_is_warnings_with_lines(week, runner):
     assert "Traceback" not in out
 
 
+def test_a_file_whose_content_fails_is_left_out_and_the_rest_built(week, runner):
+    # A placeholder error is raised while building the content, after reading.
+    (week / "issues" / "2026-07-16-bad-fallback.md").write_text(
+        '---\ntitle: Bad fallback\ndate: 2026-07-16\n---\n\nHi [[first_name|fr"nd]].\n')
+    result = run(runner, *WEEK)
+    assert result.exit_code == 0, result.output
+    assert "issues/2026-07-16-bad-fallback.md:6: warning: the fallback in " \
+           "[[first_name|fr\"nd]]" in result.output
+    assert "left out of the digest" in result.output
+    assert (week / OUT / "email.html").is_file()
+
+
 def test_include_unpublished_and_days(week, runner):
     result = run(runner, *WEEK, "--include-unpublished")
     assert result.exit_code == 0, result.output

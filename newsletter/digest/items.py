@@ -104,8 +104,7 @@ def select(paths: list[Path], config: Config, since: dt.date, until: dt.date, as
         except IssueError as exc:
             named = date_from_name(path)
             if named is None or since <= named <= horizon:
-                problems.warn(exc.path, exc.line, "input", f"{exc.detail}; left out of the digest")
-                digest.unreadable += 1
+                _left_out(exc, digest, problems)
             continue
         # Event warnings are reported once, below, for the files that are used.
         event = read_event(issue, tz, Problems())
@@ -120,7 +119,11 @@ def select(paths: list[Path], config: Config, since: dt.date, until: dt.date, as
             digest.drafts_skipped += 1
             continue
         mine = Problems()
-        content = build_content(issue, config, mine)
+        try:
+            content = build_content(issue, config, mine)
+        except IssueError as exc:   # e.g. a placeholder with a bad fallback
+            _left_out(exc, digest, problems)
+            continue
         # In a digest the file's title heads its event card: nothing to note.
         mine[:] = [p for p in mine if p.id != "event-title"]
         if mine.errors:
@@ -140,6 +143,12 @@ def select(paths: list[Path], config: Config, since: dt.date, until: dt.date, as
             continue
         entries.append(Entry(issue, content, event, is_featured(issue)))
     return entries, digest
+
+
+def _left_out(exc: IssueError, digest: Digest, problems: Problems) -> None:
+    """One bad file is a warning in a digest: the rest is still built."""
+    problems.warn(exc.path, exc.line, "input", f"{exc.detail}; left out of the digest")
+    digest.unreadable += 1
 
 
 def order(entries: list[Entry], config: Config, dated_by: str) -> list[Entry]:

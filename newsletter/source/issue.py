@@ -94,6 +94,8 @@ def parse_date(value: Any) -> dt.date | dt.datetime | None:
         sign = -1 if zone[0] == "-" else 1
         digits = zone[1:].replace(":", "")
         offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        if offset >= dt.timedelta(hours=24):
+            return None   # `+25:00` is no zone on Earth: unreadable, said at its line
         return moment.replace(tzinfo=dt.timezone(sign * offset))
     return moment
 
