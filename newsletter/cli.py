@@ -10,8 +10,16 @@ from .errors import IssueError, NewsletterError, Problems, UsageError, display_p
 
 
 def load_config(*args, **overrides):
-    from .config import load_config as load   # late: YAML and zoneinfo slow `newsletter --help`
-    return load(*args, **overrides)
+    from .config import key_error, load_config as load   # late: YAML and zoneinfo slow `--help`
+    from .render.platforms import get_platform
+    config = load(*args, **overrides)
+    if overrides.get("platform") is None:
+        # A typo in newsletter.toml is reported at its line, not as if typed after --platform.
+        try:
+            get_platform(config.platform)
+        except NewsletterError as exc:
+            raise key_error(config, "platform", exc.message) from None
+    return config
 
 
 def report(problems: Problems) -> None:
@@ -220,7 +228,8 @@ def serve(paths, config_path, host, port, platform, with_digest, since, until, d
 @click.option("--to", "to", multiple=True, help="Recipient of the test (repeatable).")
 @click.option("--from", "sender", default=None, help="Sender address (default: [smtp] from).")
 @click.option("--smtp-host", default=None, help="SMTP server (default: [smtp] host).")
-@click.option("--smtp-port", default=None, type=int, help="SMTP port (default: [smtp] port or 587).")
+@click.option("--smtp-port", default=None, type=click.IntRange(1, 65535),
+              help="SMTP port (default: [smtp] port or 587).")
 @click.option("--security", type=click.Choice(["starttls", "ssl", "none"]), default=None,
               help="Connection security (default: [smtp] security or starttls).")
 @click.option("--insecure-auth", is_flag=True, default=False,

@@ -13,11 +13,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from .config_values import (NAMED_COLORS, check_smtp, check_text, check_view_online, is_color,
+                            key_line, table_key_line, url_problem)
 from .errors import IssueError, Problems, unknown_id
 
 CONFIG_NAME = "newsletter.toml"
@@ -131,15 +132,6 @@ PUSH_KEYS = {
 }
 
 
-def _key_line(text: str, key: str) -> int | None:
-    match = re.search(rf"^[ \t]*\"?{re.escape(key)}\"?[ \t]*=", text, re.M)
-    if match is None:
-        match = re.search(rf"^[ \t]*\[{re.escape(key)}\]", text, re.M)
-    if match is None:   # inside an inline table: colors = { primary = 5 }
-        match = re.search(rf"[{{,][ \t]*\"?{re.escape(key)}\"?[ \t]*=", text)
-    return text.count("\n", 0, match.start()) + 1 if match else None
-
-
 def _did_you_mean(key: str, known) -> str:
     close = difflib.get_close_matches(key, sorted(known), n=1)
     return f"; did you mean '{close[0]}'?" if close else ""
@@ -191,18 +183,19 @@ def load_config(path: str | Path | None = None, problems: Problems | None = None
         except UnicodeDecodeError as exc:
             raise IssueError(path, None, f"not UTF-8 text ({exc.reason})") from None
         data = parse_toml(path, text)
+        check_text(data, text, path)
         for key, value in data.items():
             if key not in KNOWN_KEYS:
-                problems.warn(path, _key_line(text, key), "config-key",
+                problems.warn(path, key_line(text, key), "config-key",
                               f"unknown key '{key}'{_did_you_mean(key, KNOWN_KEYS)}")
                 continue
             if key in TABLE_KEYS and not isinstance(value, dict):
-                raise IssueError(path, _key_line(text, key), f"'{key}' must be a table, like [{key}]")
+                raise IssueError(path, key_line(text, key), f"'{key}' must be a table, like [{key}]")
             allowed = TABLE_KEYS.get(key)
             if allowed:
                 for sub in value:
                     if sub not in allowed:
-                        problems.warn(path, _key_line(text, sub), "config-key",
+                        problems.warn(path, key_line(text, sub), "config-key",
                                       f"unknown key '{key}.{sub}'{_did_you_mean(sub, allowed)}")
             values[key] = value
     elif explicit:
@@ -222,25 +215,13 @@ def _check_ignore(check: dict, text: str, path: Path, problems: Problems) -> Non
     """[check] ignore = ["link-text", "leftover-*"]: check ids, each known."""
     ignore = check.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
-        raise IssueError(path, _key_line(text, "ignore"),
+        raise IssueError(path, key_line(text, "ignore"),
                          '[check] ignore must be a list of check ids, like ["link-text"]')
     if not ignore:
         return
     for id in ignore:
         if unknown_id(id):
-            problems.warn(path, _key_line(text, "ignore"), "config-key", f"[check] {unknown_id(id)}")
-
-
-def table_key_line(text: str, table: str, key: str) -> int | None:
-    """The line of `key` inside `[table]`, else of the table, else of any `key =`."""
-    header = re.search(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", text, re.M)
-    if header:
-        end = re.compile(r"^[ \t]*\[", re.M).search(text, header.end())
-        body = text[header.end():end.start() if end else len(text)]
-        match = re.search(rf"^[ \t]*\"?{re.escape(key)}\"?[ \t]*=", body, re.M)
-        at = header.end() + match.start() if match else header.start()
-        return text.count("\n", 0, at) + 1
-    return _key_line(text, key)
+            problems.warn(path, key_line(text, "ignore"), "config-key", f"[check] {unknown_id(id)}")
 
 
 def _push_value_ok(kind: str, value) -> bool:
@@ -268,12 +249,12 @@ def _check_push(push: dict, text: str, path: Path, problems: Problems) -> None:
     """[push.<service>] tables: known services and keys, each value of its kind."""
     for service, settings in push.items():
         if service not in PUSH_KEYS:
-            problems.warn(path, _key_line(text, service) or _key_line(text, f"push.{service}"),
+            problems.warn(path, key_line(text, service) or key_line(text, f"push.{service}"),
                           "config-key", f"unknown service [push.{service}]"
                           f"{_did_you_mean(service, PUSH_KEYS)}")
             continue
         if not isinstance(settings, dict):
-            raise IssueError(path, _key_line(text, f"push.{service}") or _key_line(text, service),
+            raise IssueError(path, key_line(text, f"push.{service}") or key_line(text, service),
                              f"'push.{service}' must be a table, like [push.{service}]")
         for key, value in settings.items():
             kind = PUSH_KEYS[service].get(key)
@@ -286,65 +267,29 @@ def _check_push(push: dict, text: str, path: Path, problems: Problems) -> None:
                                  f"(got {value!r})")
 
 
-# A CSS colour as themes write it: #rgb, #rgba, #rrggbb, #rrggbbaa,
-# rgb()/rgba()/hsl()/hsla() of numbers, or one of the CSS named colours.
-HEX_COLOR = re.compile(r"#([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
-_NUMBER = r"\s*[-+]?(\d+\.?\d*|\.\d+)(%|deg)?\s*"
-FUNCTION_COLOR = re.compile(rf"(rgba?|hsla?)\(({_NUMBER},){{2}}{_NUMBER}(,{_NUMBER})?\)"
-                            rf"|(rgba?|hsla?)\(({_NUMBER}){{3}}(/{_NUMBER})?\)", re.I)
-# The 148 named colours of CSS Color Module Level 4.
-NAMED_COLORS = frozenset("""
-aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue
-blueviolet brown burlywood cadetblue chartreuse chocolate coral cornflowerblue cornsilk
-crimson cyan darkblue darkcyan darkgoldenrod darkgray darkgreen darkgrey darkkhaki
-darkmagenta darkolivegreen darkorange darkorchid darkred darksalmon darkseagreen
-darkslateblue darkslategray darkslategrey darkturquoise darkviolet deeppink deepskyblue
-dimgray dimgrey dodgerblue firebrick floralwhite forestgreen fuchsia gainsboro ghostwhite
-gold goldenrod gray green greenyellow grey honeydew hotpink indianred indigo ivory khaki
-lavender lavenderblush lawngreen lemonchiffon lightblue lightcoral lightcyan
-lightgoldenrodyellow lightgray lightgreen lightgrey lightpink lightsalmon lightseagreen
-lightskyblue lightslategray lightslategrey lightsteelblue lightyellow lime limegreen linen
-magenta maroon mediumaquamarine mediumblue mediumorchid mediumpurple mediumseagreen
-mediumslateblue mediumspringgreen mediumturquoise mediumvioletred midnightblue mintcream
-mistyrose moccasin navajowhite navy oldlace olive olivedrab orange orangered orchid
-palegoldenrod palegreen paleturquoise palevioletred papayawhip peachpuff peru pink plum
-powderblue purple rebeccapurple red rosybrown royalblue saddlebrown salmon sandybrown
-seagreen seashell sienna silver skyblue slateblue slategray slategrey snow springgreen
-steelblue tan teal thistle tomato turquoise violet wheat white whitesmoke yellow
-yellowgreen""".split())
-
-
-def is_color(value) -> bool:
-    if not isinstance(value, str):
-        return False
-    value = value.strip()
-    return bool(HEX_COLOR.fullmatch(value) or FUNCTION_COLOR.fullmatch(value)) \
-        or value.lower() in NAMED_COLORS
-
-
 def _validate(config: Config, text: str, path: Path) -> None:
     if not isinstance(config.timezone, str):
-        raise IssueError(path, _key_line(text, "timezone"), "'timezone' must be a string")
+        raise IssueError(path, key_line(text, "timezone"), "'timezone' must be a string")
     try:
         config.tz
     except (ZoneInfoNotFoundError, ValueError):
-        raise IssueError(path, _key_line(text, "timezone"),
+        raise IssueError(path, key_line(text, "timezone"),
                          f"unknown timezone '{config.timezone}' (use a name like 'America/New_York')") from None
     for key in ("size_budget_kb",):
         value = getattr(config, key)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise IssueError(path, _key_line(text, key), f"'{key}' must be a positive whole number")
+            raise IssueError(path, key_line(text, key), f"'{key}' must be a positive whole number")
     for key in ("org_name", "logo_url", "logo_alt", "tagline", "postal_address", "site_url", "lang", "platform",
                 "unsubscribe_url", "view_online_url", "ics_base_url", "output_dir", "issues_dir", "templates_dir",
                 "inliner", "archive_dir", "format"):
         if not isinstance(getattr(config, key), str):
-            raise IssueError(path, _key_line(text, key), f"'{key}' must be a string")
+            raise IssueError(path, key_line(text, key), f"'{key}' must be a string")
     _validate_theme(config, text, path)
     if config.inliner not in ("css-inline", "premailer"):
-        raise IssueError(path, _key_line(text, "inliner"),
+        raise IssueError(path, key_line(text, "inliner"),
                          f"inliner must be \"css-inline\" or \"premailer\" (got {config.inliner!r})")
     if config.format not in FORMATS:
-        raise IssueError(path, _key_line(text, "format"),
+        raise IssueError(path, key_line(text, "format"),
                          "format must be " + ", ".join(f'"{f}"' for f in FORMATS[:-1])
                          + f' or "{FORMATS[-1]}" (got {config.format!r})'
                          + _did_you_mean(config.format.lower(), FORMATS))
@@ -352,27 +297,40 @@ def _validate(config: Config, text: str, path: Path) -> None:
         if not is_color(value):
             hint = _did_you_mean(value.strip().lower(), NAMED_COLORS) \
                 if isinstance(value, str) else ""
-            raise IssueError(path, _key_line(text, key),
+            raise IssueError(path, key_line(text, key),
                              f"colors.{key} must be a CSS colour: a hex colour like \"#1d4ed8\", "
                              f"rgb()/hsl(), or a CSS colour name (got {value!r}){hint}")
     for key, value in config.fonts.items():
         if not isinstance(value, str):
-            raise IssueError(path, _key_line(text, key), f"fonts.{key} must be a stylesheet URL")
+            raise IssueError(path, key_line(text, key), f"fonts.{key} must be a stylesheet URL")
     for key, value in config.utm.items():
         if not isinstance(value, str):
-            raise IssueError(path, _key_line(text, key), f"utm.{key} must be a string")
-    if config.site_url and not re.match(r"https?://", config.site_url):
-        raise IssueError(path, _key_line(text, "site_url"),
-                         f"site_url must start with https:// (got '{config.site_url}')")
-    for key in ("site_url", "logo_url", "unsubscribe_url", "view_online_url", "ics_base_url",
-                *(f"social.{name}" for name in config.social)):
-        try:
-            value = social_link(config, key[len("social."):])["url"] if key.startswith("social.") \
-                else getattr(config, key)
-            urlsplit(value)
-        except ValueError as exc:   # "https://[example.org]/": brackets mean an IPv6 host
-            raise IssueError(path, _key_line(text, key.split(".")[-1]),
-                             f"{key} is not a valid address ({exc}): '{value}'") from None
+            raise IssueError(path, key_line(text, key), f"utm.{key} must be a string")
+    # Emails can't load an image by a relative path, and a service's
+    # unsubscribe link must be one a reader can follow.
+    for key, schemes in (("site_url", WEB), ("logo_url", WEB), ("view_online_url", WEB),
+                         ("ics_base_url", WEB), ("unsubscribe_url", (*WEB, "mailto"))):
+        value = getattr(config, key)
+        problem = value and url_problem(value, schemes)
+        if problem:
+            absolute = ": an email can't load an image by a relative path" \
+                if key == "logo_url" and "://" not in value else ""
+            raise IssueError(path, key_line(text, key), f"{key} {problem}{absolute}")
+    check_view_online(config.view_online_url, key_line(text, "view_online_url"), path)
+    check_smtp(config.smtp, text, path)
+
+
+WEB = ("https", "http")
+
+
+def key_error(config: Config, key: str, message: str) -> IssueError:
+    """`message` at `key`'s line in the file the config came from."""
+    source = Path(config.source) if config.source else Path(CONFIG_NAME)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    return IssueError(source, key_line(text, key), message)
 
 
 def _validate_theme(config: Config, text: str, path: Path) -> None:
@@ -380,28 +338,28 @@ def _validate_theme(config: Config, text: str, path: Path) -> None:
     look = config.look
     for key, choices in THEME_CHOICES.items():
         if look[key] not in choices:
-            raise IssueError(path, _key_line(text, key), f"theme.{key} must be "
+            raise IssueError(path, key_line(text, key), f"theme.{key} must be "
                              + " or ".join(f'"{c}"' for c in choices) + f" (got {look[key]!r})")
     radius = look["corner_radius"]
     if not isinstance(radius, int) or isinstance(radius, bool) or not 0 <= radius <= MAX_RADIUS:
-        raise IssueError(path, _key_line(text, "corner_radius"),
+        raise IssueError(path, key_line(text, "corner_radius"),
                          f"theme.corner_radius must be a whole number of pixels from 0 to {MAX_RADIUS}")
     width = config.logo_width
     if not isinstance(width, int) or isinstance(width, bool) or not 16 <= width <= 552:
-        raise IssueError(path, _key_line(text, "logo_width"),
+        raise IssueError(path, key_line(text, "logo_width"),
                          "logo_width must be a whole number of pixels from 16 to 552")
     for key in ("at_a_glance", "map_links"):
         if not isinstance(getattr(config, key), bool):
-            raise IssueError(path, _key_line(text, key), f"'{key}' must be true or false")
+            raise IssueError(path, key_line(text, key), f"'{key}' must be true or false")
     for name in config.social:
         link = social_link(config, name)
         if link is None:
-            raise IssueError(path, _key_line(text, name), f"social.{name} must be a URL, or a table "
+            raise IssueError(path, key_line(text, name), f"social.{name} must be a URL, or a table "
                              'like { url = "https://...", icon = "https://.../icon.png" }')
         for part in ("url", "icon"):
-            if link[part] and not re.match(r"https://", link[part]):
-                raise IssueError(path, _key_line(text, name),
-                                 f"social.{name} {part} must start with https:// (got {link[part]!r})")
+            problem = link[part] and url_problem(link[part], ("https",))
+            if problem:
+                raise IssueError(path, key_line(text, name), f"social.{name} {part} {problem}")
 
 
 def social_link(config: Config, name: str) -> dict | None:

@@ -236,8 +236,10 @@ def test_a_bad_from_in_the_config_is_refused(runner, workspace, smtp, monkeypatc
         'from = "editor@example.org\\nBcc: evil@example.org"\n')
     monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
     result = runner.invoke(main, ["send", "--to", "me@example.org"])
-    assert result.exit_code == 1 and "not an email address" in result.output
-    assert "[smtp] from" in result.output and "Traceback" not in result.output
+    # Refused by config.py at its line, before send.py's address check sees it.
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "newsletter.toml:7: smtp.from must be one line" in result.output
+    assert inbox.messages == []
     assert inbox.messages == []
 
 
