@@ -162,6 +162,8 @@ def own_tags(platform) -> re.Pattern:
 
 
 LISTMONK_ESCAPE = '{{"{{"}}'
+SENDY_TAG = re.compile(r"\[(Name|Email|unsubscribe|webversion|reconsent|current(day|month)(number)?"
+                       r"|currentyear)\]|\[[\x20-\x2b\x2d-\x5a\x5c\x5e-\x7e]+,\s*fallback=", re.I)
 
 
 def engine_problems(platform_name: str, html: str, text: str, subject: str | None) -> list[str]:
@@ -202,6 +204,15 @@ def engine_problems(platform_name: str, html: str, text: str, subject: str | Non
             stray = re.search(r"\*\|[^\n]{0,80}?\|\*", source)
             if stray:
                 found.append(f"mailchimp: merge syntax {stray.group(0)!r} in {name}")
+    if platform_name == "sendy":
+        # Sendy replaces its tags in the raw parts, by name, and a custom
+        # field as `[Name,fallback=` with an ASCII name: written apart from
+        # the profile's pattern, so the two can disagree.
+        for name, source in parts.items():
+            rest = own_tags(platform).sub("", source)
+            stray = SENDY_TAG.search(rest)
+            if stray:
+                found.append(f"sendy: tag {stray.group(0)!r} left in {name}")
     if platform.evaluates:
         # Any service: after its own tags (and, in text, its documented
         # escapes) nothing that opens its template syntax is left.

@@ -431,3 +431,30 @@ def test_a_weekday_that_does_not_match_its_date(workspace, config):
                        "Sunday May 10 is fine too.\n")
     found = [(p.id, p.line, p.message) for p in check_file(path, config) if p.id == "date-weekday"]
     assert found == [("date-weekday", 7, "Tuesday May 13: May 13, 2026 is a Wednesday")]
+
+
+FRONT_SYNTAX = ('---\ntitle: "Hello *|FNAME|* {{ name }}"\ndate: 2026-01-05\n'
+                'preheader: "Hi {% include x %}"\nlocation: "Hall {{ room }}"\n'
+                "event-start-date: 2026-02-01 10:00\n---\n\nBody {{ name }} here.\n")
+
+
+def _leftover_lines(runner, platform):
+    result = runner.invoke(main, ["check", "--platform", platform, "--format", "json"])
+    return sorted((p["line"], p["id"], re.search(r"'([^']+)'", p["message"]).group(1))
+                  for p in json.loads(result.stdout)
+                  if p["id"] in ("leftover-liquid", "template-syntax"))
+
+
+def test_template_syntax_in_front_matter_is_a_leftover_at_its_line(runner, workspace):
+    write_issue(workspace, "2026-01-05-a.md", FRONT_SYNTAX)
+    assert _leftover_lines(runner, "generic") == [
+        (2, "leftover-liquid", "*|FNAME|*"), (2, "leftover-liquid", "{{ name }}"),
+        (4, "leftover-liquid", "{% include x %}"), (5, "leftover-liquid", "{{ room }}"),
+        (9, "leftover-liquid", "{{ name }}")]
+
+
+def test_front_matter_leftovers_are_not_warned_twice(runner, workspace):
+    write_issue(workspace, "2026-01-05-a.md", FRONT_SYNTAX)
+    front = [p for p in _leftover_lines(runner, "buttondown") if p[0] < 9]
+    assert front == [(2, "leftover-liquid", "*|FNAME|*"), (2, "template-syntax", "{{ name }}"),
+                     (4, "template-syntax", "{% include x %}"), (5, "template-syntax", "{{ room }}")]

@@ -153,11 +153,16 @@ FORMS = {
     "split-bold": "{<b>{</b> subscriber.email }}",
     "brace-tag": "{[[unsubscribe_url]]} {[[first_name|friend]]} {%[[first_name]]",
     "sendy": "[Email] [Name,fallback=x] [currentyear]",
+    "sendy-more": "[email] [Company Name,fallback=x] [unsubscribe] [Field,fallback=unclosed",
+    "sendy-nested": "[[Email]] [Company,fallback=[[first_name|friend]]] [[first_name]]",
+    "sendy-split": "[<b>Company</b>,fallback=x] [<b>Email</b>]",
+    "sendy-reference": "[Email][] and [Name] [1]\n\n[1]: https://example.org/ref",
     "mailchimp-around-tag": "*|[[unsubscribe_url]]|* *|[[first_name|friend]]",
     "wrapped-placeholder": "{{ [[first_name]] }} {$[[unsubscribe_url]]} {% [[first_name|x]] %}",
 }
-PAYLOAD = ('{{ subscriber.email }} {% now "Y" %} {# c #} *|EMAIL|* {$email} '
-           "&#123;&#123; subscriber.email &#125;&#125; \\{\\{ subscriber.email \\}\\}")
+PAYLOAD = ('{{ subscriber.email }} {% now "Y" %} {# c #} *|EMAIL|* {$email} [Email] '
+           "&#123;&#123; subscriber.email &#125;&#125; \\{\\{ subscriber.email \\}\\} "
+           "[Name,fallback=x]")
 SHORT = "{{subscriber.email}}"     # for where spaces can't go
 CASES_D = [both(Case(f"syntax-body-{name}", with_link(f"Text {form} text."))) for name, form in FORMS.items()]
 CASES_D += [
@@ -515,14 +520,57 @@ def test_brace_before_a_placeholder_keeps_the_template_valid(runner, workspace, 
     assert_no_gate(result, text, platform, workspace)
 
 
-@pytest.mark.xfail(strict=True, reason="sendy evaluates [Email], [Name,fallback=...] and "
-                   "custom-field tags in both parts (its own tag list), but typed '[Email]' "
-                   "is neither escaped nor warned about (Platform('sendy') has no 'evaluates')")
+SENDY_TYPED = ("---\ntitle: Hello [Name] issue\ndate: 2026-01-05\npreheader: Hi [Email]\n"
+               "event-start-date: 2026-02-01 10:00\nlocation: Room [Email]\n---\n\n"
+               "Your address is [Email]. Skip: [unsubscribe] [webversion] [Name,fallback=x] "
+               "[Company,fallback=y] [sic].\n")
+SENDY_LINES = {"'[Name]'": 2, "'[Email]'": 4, "'[unsubscribe]'": 9, "'[webversion]'": 9,
+               "'[Name,fallback=x]'": 9, "'[Company,fallback=y]'": 9}
+
+
 def test_sendy_tags_typed_in_the_text_are_not_evaluated(runner, workspace):
-    result = build_one(runner, workspace, simple("Write to us at [Email] any time."), "sendy")
+    result = build_one(runner, workspace, SENDY_TYPED, "sendy")
     assert result.exit_code == 0, result.output
+    warned = {(m.group(2), int(m.group(1))) for m in re.finditer(
+        r":(\d+): warning: ('[^']+') looks like sendy's template syntax", result.output)}
+    assert {tag for tag, _ in warned} == set(SENDY_LINES), result.output
+    assert all(SENDY_LINES[tag] == line or tag == "'[Email]'" for tag, line in warned)
+    assert {line for tag, line in warned if tag == "'[Email]'"} == {4, 6, 9}
+    assert "[sic]" not in " ".join(result.output.split("[template-syntax]"))
+    folder = workspace / "build" / STEM
+    html = (folder / "email.html").read_text(encoding="utf-8")
+    text = (folder / "email.txt").read_text(encoding="utf-8")
+    subject = re.search(r"^  subject: (.*)$", result.output, re.M).group(1)
+    assert safety.engine_problems("sendy", html, text, subject) == []
+    assert not safety.problems(safety.Built("sendy", html, text, subject))
+    for typed in ("Email", "Name", "unsubscribe", "webversion"):
+        assert f"&#91;{typed}&#93;" in html
+        assert f"[\u200c{typed}]" in text
+    assert subject == "Hello [\u200cName] issue"
+    assert "Room &#91;Email&#93;" in html and "Room [\u200cEmail]" in text
+    # The footer's own tags are still Sendy's, and [sic] is no tag of Sendy's.
+    assert 'href="[unsubscribe]"' in html and "\nUnsubscribe: [unsubscribe]" in text
+    assert "[sic]" in text
+
+
+@pytest.mark.parametrize("platform", ["mailchimp", "generic", "buttondown"])
+def test_sendy_like_text_stays_as_typed_elsewhere(runner, workspace, platform):
+    result = build_one(runner, workspace, SENDY_TYPED, platform)
+    assert result.exit_code == 0, result.output
+    assert "template-syntax" not in result.output
     text = (workspace / "build" / STEM / "email.txt").read_text(encoding="utf-8")
-    assert "[Email]" not in text or "template-syntax" in result.output
+    assert "Your address is [Email]. Skip: [unsubscribe] [webversion]" in text
+    assert "Room [Email]" in text and "\u200c" not in text.split("Unsubscribe")[0]
+
+
+def test_markdown_links_are_not_taken_for_sendy_tags(runner, workspace):
+    body = ("[Email](https://example.org/a) and [Name][ref] and ![Alt](https://example.org/i.png)"
+            "\n\n[ref]: https://example.org/b\n")
+    result = build_one(runner, workspace, simple(body), "sendy")
+    assert result.exit_code == 0, result.output
+    html = (workspace / "build" / STEM / "email.html").read_text(encoding="utf-8")
+    assert 'href="https://example.org/a"' in html and 'href="https://example.org/b"' in html
+    assert "template-syntax" not in result.output
 
 
 # Each of these lines took minutes: a regex in checks/text.py rescanned the

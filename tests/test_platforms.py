@@ -459,3 +459,25 @@ def test_old_style_sentinels_are_plain_text(runner, workspace):
     assert result.exit_code == 0, result.output
     page = (workspace / "build" / "2026-03-03-short" / "email.html").read_text()
     assert forged in page and "<script" not in page
+
+
+# first_name is no newsletter.toml key ("unknown key"): the advice is a fallback.
+def test_first_name_without_a_tag_is_advised_a_fallback(runner, workspace):
+    write_issue(workspace, "2026-01-05-a.md",
+                "---\ntitle: Hi\ndate: 2026-01-05\n---\n\nHello [[first_name]], and welcome.\n")
+    result = runner.invoke(main, ["build", "--platform", "generic"])
+    assert result.exit_code == 0, result.output
+    assert ":6: warning: platform 'generic' has no tag for [[first_name]]; give it a " \
+           "fallback ([[first_name|friend]]) or choose a platform [platform-tag]" in result.output
+    assert "set first_name" not in result.output
+
+
+def test_template_placeholders_without_a_tag_get_advice_that_works(workspace):
+    from newsletter.checks.output import check_platform
+    from newsletter.errors import Problems
+    problems = Problems()
+    check_platform(None, load_config(), platforms.get_platform("generic"),
+                   ["first_name", "view_online_url"], problems)
+    messages = [p.message for p in problems]
+    assert "give it a fallback ([[first_name|friend]]) or choose a platform" in messages[0]
+    assert "set view_online_url in newsletter.toml or choose a platform" in messages[1]

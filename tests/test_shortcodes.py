@@ -190,3 +190,19 @@ def test_a_200_link_roundup_fits_the_budget_and_keeps_every_link(runner, workspa
     assert not [u for u in urls if u not in hrefs or u not in plain]
     # The compact layout: a list of links, not 200 action cards with buttons.
     assert "</mj-button>" not in (folder / "email.mjml").read_text()
+
+
+# "x.png" once became the host https://x.png: a file name is a relative path.
+def test_relative_files_are_resolved_not_taken_for_hosts(runner, workspace):
+    write_issue(workspace, "2026-01-05-a.md", "---\ntitle: Files\ndate: 2026-01-05\n---\n\n"
+                '{{< figure src="x.png" caption="hi" >}}\n\n![a](x.png) [b](file.pdf) '
+                "[c](docs/file.pdf) [d](../a.html) [e](example.org/page) [f](www.example.org)\n")
+    result = runner.invoke(main, ["build", "--platform", "generic"])
+    assert result.exit_code == 0, result.output
+    html = (workspace / "build" / "2026-01-05-a" / "email.html").read_text(encoding="utf-8")
+    for url in ("https://example.org/x.png", "https://example.org/file.pdf",
+                "https://example.org/docs/file.pdf", "https://example.org/a.html",
+                "https://example.org/page", "https://www.example.org"):
+        assert f'="{url}"' in html, url
+    assert "https://x.png" not in html and "https://file.pdf" not in html
+    assert "'x.png' has no scheme" not in result.output

@@ -44,10 +44,10 @@ def check_platform(content: Content, config: Config, platform, missing: list[str
         if f"[[{name}" in reported:
             continue   # the issue's own placeholder, reported with its line
         if not platform.strict:
-            # The fix is a URL in the config, so point there.
+            # The fix is in the config (a URL) or a fallback (a first name).
             problems.warn(config.source or "newsletter.toml", None, "platform-tag",
                           f"platform '{platform.name}' has no tag for [[{name}]]; "
-                          f"set {name} in newsletter.toml or choose a platform")
+                          + platforms.how_to_fill(name, "choose a platform"))
             continue
         path, line = platforms.locate_in_templates(
             name, [config.templates_path, default_templates()])
@@ -57,8 +57,8 @@ def check_platform(content: Content, config: Config, platform, missing: list[str
         else:
             path = display_path(Path(path))
         problems.error(path, line, "platform-tag",
-                       f"{platform.name} has no tag for [[{name}]]; set {name} in "
-                       "newsletter.toml or remove it from the template")
+                       f"{platform.name} has no tag for [[{name}]]; "
+                       + platforms.how_to_fill(name, "remove it from the template"))
     if not config.postal_address:
         problems.warn(config.source or "newsletter.toml", None, "postal-address",
                       "no postal_address in newsletter.toml; anti-spam laws (CAN-SPAM, "

@@ -202,26 +202,26 @@ def _month(name: str) -> int:
 
 # -- leftovers ---------------------------------------------------------------
 
+# One-line front matter the email shows, by key; the event's by its field name.
+SHOWN_META = ("title", "subject", "preheader", "description", "summary")
+SHOWN_EVENT = ("title", "location", "call_script")
+
+
 def leftovers(ctx: Ctx) -> None:
-    tags = {tag: name for p in platforms.PROFILES.values() for name, tag in p.tags.items() if tag}
     for i, text in enumerate(ctx.text):
         line = ctx.issue.body_line + i
         # `{{ page.title }}` in backticks is shown on purpose, as code.
         code_blanked = re.sub(r"`[^`]*`", lambda m: " " * len(m.group()), text)
-        for start, end in template_tags(code_blanked):
-            tag = code_blanked[start:end]
-            name = tags.get(tag.strip())
-            hint = f"; write [[{name}]] instead" if name else ""
-            ctx.add("warning", line, "leftover-liquid",
-                    f"template tag {tag[:50]!r} will show as text in the email{hint}")
-        for match in MERGE_TAG.finditer(code_blanked):
-            name = tags.get(match.group(0))
-            hint = f"write [[{name}]], which works on every service" if name else \
-                "use a [[...]] placeholder or remove it"
-            ctx.add("warning", line, "leftover-liquid", f"merge tag {match.group(0)!r} belongs to "
-                    f"one mailing service and shows as text on others; {hint}")
+        _template_leftovers(ctx, code_blanked, line)
         for match in TODO.finditer(NOT_PROSE.sub(lambda m: " " * len(m.group()), text)):
             ctx.add("warning", line, "leftover-todo", f"{match.group(0)!r} left in the text")
+    keys = [*SHOWN_META, *(event_field(ctx.issue, name)[0] for name in SHOWN_EVENT)]
+    for key in keys:
+        value = ctx.issue.meta.get(key)
+        if isinstance(value, str):
+            covered = {p.message.split(" looks like ")[0] for p in ctx.found
+                       if p.id == "template-syntax" and p.line == ctx.issue.line_of(key)}
+            _template_leftovers(ctx, value, ctx.issue.line_of(key), covered)
     for key in ("title", "subject", "preheader", "description"):
         value = ctx.issue.meta.get(key)
         if isinstance(value, str) and TODO.search(value):
@@ -235,6 +235,28 @@ def leftovers(ctx: Ctx) -> None:
         for item in block.items:
             if not _has_content(item):
                 ctx.add("warning", item.line, "leftover-item", "empty list item")
+
+
+def _template_leftovers(ctx: Ctx, text: str, line: int | None, covered=frozenset()) -> None:
+    """Template tags and merge tags in one line; `covered`: the reprs a
+    template-syntax warning at that line already names."""
+    tags = {tag: name for p in platforms.PROFILES.values() for name, tag in p.tags.items() if tag}
+    for start, end in template_tags(text):
+        tag = text[start:end]
+        if repr(tag) in covered:
+            continue
+        name = tags.get(tag.strip())
+        hint = f"; write [[{name}]] instead" if name else ""
+        ctx.add("warning", line, "leftover-liquid",
+                f"template tag {tag[:50]!r} will show as text in the email{hint}")
+    for match in MERGE_TAG.finditer(text):
+        if repr(match.group(0)) in covered:
+            continue
+        name = tags.get(match.group(0))
+        hint = f"write [[{name}]], which works on every service" if name else \
+            "use a [[...]] placeholder or remove it"
+        ctx.add("warning", line, "leftover-liquid", f"merge tag {match.group(0)!r} belongs to "
+                f"one mailing service and shows as text on others; {hint}")
 
 
 _TAG_OPEN = re.compile(r"\{(?=[{%])")

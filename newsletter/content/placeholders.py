@@ -35,6 +35,14 @@ STARTS = re.compile(r"\[\[[ \t]{0,20}(?:%s)\b" % "|".join(NAMES))
 # would rescan the rest of the line from every opener.
 LITERAL = re.compile(r"\{\{(?:(?!\}\})[^\n]){0,200}\}\}|\{%(?:(?!%\})[^\n]){0,200}%\}"
                      r"|\{\{|\{%|\{#|\*\|[A-Z][A-Z0-9_:]{0,60}\|\*|\{\$[A-Za-z_][^{}\n]{0,60}\}")
+# A square-bracketed tag as Sendy writes them ([Email], [unsubscribe],
+# [Company,fallback=friend]): a word starting with a letter, or a name with
+# `,fallback=` (Sendy's custom fields; the closing `]` optional, as the name
+# and `,fallback=` are what would be read). Only looked for in text that has
+# been parsed, or in a one-line field: in raw Markdown `[text](url)` is a link.
+BRACKETED = re.compile(r"\[(?:[^\[\]\n,\u200c]{1,60},[ \t]{0,5}fallback=[^\[\]\n]{0,100}\]?"
+                       r"|[A-Za-z][\w-]{0,40}\])")
+ANY_LITERAL = re.compile(LITERAL.pattern + "|" + BRACKETED.pattern)
 # An opener or closer of any service's syntax, on its own.
 OPENER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|\*\||\|\*|\{\$")
 # A fallback is written inside each service's quoting; these would end it.
@@ -175,15 +183,26 @@ class Marker:
             return mark(value)
         return PLACEHOLDER.sub(swap, text)
 
-    def literals(self, text: str, line: int | None, typed: bool = False) -> str:
+    def literals(self, text: str, line: int | None, typed: bool = False,
+                 brackets: bool = True) -> str:
         """Template-like text in an already parsed string as Literal markers.
 
         `typed`: the text has been parsed, so a `[[name]]` in it was typed to
         be shown (as `\\[\\[name\\]\\]` or `&#91;&#91;`), not to be filled in.
+        `brackets`: look for `[Email]`-like tags too; False for raw Markdown.
         """
         def swap(match: re.Match) -> str:
             found = match.group(0)
-            if MARKER.search(found):
+            inside = MARKER.search(found)
+            if inside and found.startswith("["):
+                # `[Company,fallback=[[first_name]]]`: the placeholder stays
+                # one; the custom-field syntax before it is text.
+                found, rest = found[:inside.start()], found[inside.start():]
+                if len(found) < 2:
+                    return match.group(0)
+                self.found.append(Found(Literal(found), self.path, line, found))
+                return mark(Literal(found)) + rest
+            if inside:
                 # `{{ [[first_name]] }}`: the placeholder stays one; only the
                 # syntax around it is text.
                 return OPENER.sub(lambda m: mark(Literal(m.group(0))), found)
@@ -191,6 +210,8 @@ class Marker:
             return mark(Literal(found))
         if typed and "[[" in text:
             text = PLACEHOLDER.sub(lambda m: mark(Literal(m.group(0))), text)
+        if brackets and "[" in text:
+            return ANY_LITERAL.sub(swap, text)
         return LITERAL.sub(swap, text) if ("{" in text or "*|" in text) else text
 
     def nodes(self, nodes: list, line: int | None) -> list:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from ..content.placeholders import LITERAL, MARKER, PLACEHOLDER, Literal, value_of
+from ..content.placeholders import BRACKETED, LITERAL, MARKER, PLACEHOLDER, Literal, value_of
 from .platforms import ZWNJ, Platform, evaluated, tag_for
 from .tokens import escape_attr, join, tokenize
 
@@ -37,7 +37,8 @@ _HTML_SPECIAL = {ord(c): f"&#{ord(c)};" for c in "{}%|$*#[]"}
 _SPECIAL_OR_REF = re.compile(r"&#?\w{1,32};|[{}%|$*#\[\]]")
 # Raw (unescaped) content text that is, or touches, template syntax.
 # A lone `*|` or `{$` too: next to a tag it could pair with the tag's own closer.
-_UNMARKED = re.compile(LITERAL.pattern + "|" + PLACEHOLDER.pattern + r"|\*\||\{\$")
+_UNMARKED = re.compile(LITERAL.pattern + "|" + PLACEHOLDER.pattern + "|" + BRACKETED.pattern
+                       + r"|\*\||\{\$")
 SKIP_TEXT_IN = {"style", "script", "mj-style", "mj-raw"}
 
 
@@ -53,7 +54,7 @@ def literal_text(platform: Platform, text: str) -> str:
         return pattern.sub(lambda m: table[m.group(0)], text)
     # No documented escape: a ZWNJ after every character that starts an
     # opener, so `{{{` can't keep a `{{` either.
-    return re.sub(r"([{*])(?=[{%$#|])", "\\1" + ZWNJ, text)
+    return re.sub(platform.breaks, "\\1" + ZWNJ, text)
 
 
 def literal_html(text: str) -> str:
@@ -91,7 +92,7 @@ class _Writer:
 
     def plain(self, text: str) -> str:
         """Content text between markers (already escaped, in HTML)."""
-        if "{" not in text and "*|" not in text and "[[" not in text:
+        if "{" not in text and "*|" not in text and "[" not in text:
             return text
         return _UNMARKED.sub(lambda m: self.literal(m.group(0), escaped=True), text)
 
@@ -163,4 +164,4 @@ def finalize_html(document: str, platform: Platform, config) -> tuple[str, list[
 
 
 def _needs(value: str) -> bool:
-    return "PHQ" in value or "{" in value or "*|" in value or "[[" in value
+    return "PHQ" in value or "{" in value or "*|" in value or "[" in value

@@ -102,14 +102,11 @@ def _norm(url: str) -> str:
 
 def foreign_syntax(value: str, platform: Platform, config, text_part: bool) -> str:
     """The first piece of the service's template syntax that isn't its own tag."""
-    if not platform.evaluates:
+    if platform.pattern is None:
         return ""
     rest = _allowed(platform, text_part).sub("", value)
-    for opener in platform.evaluates:
-        at = rest.find(opener)
-        if at >= 0:
-            return rest[at:at + 40]
-    return ""
+    found = platform.pattern.search(rest)
+    return rest[found.start():found.start() + 40] if found else ""
 
 
 def _allowed(platform: Platform, text_part: bool) -> re.Pattern:

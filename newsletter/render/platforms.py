@@ -25,6 +25,12 @@ class Platform:
     fallback: str | None = None          # first_name with a fallback; {fallback} is filled in
     required: dict[str, tuple[str, ...]] = field(default_factory=dict)  # part -> names it must carry
     evaluates: tuple[str, ...] = ()      # openers of the service's template syntax
+    # What the service evaluates, as a regex, where openers alone can't say
+    # (Sendy's `[Email]`: a bare `[` is everywhere, `[1]` link references too).
+    syntax: str = ""
+    # In text, an invisible ZWNJ goes after each group 1 of this, when the
+    # service documents no escape: it breaks every opener it evaluates.
+    breaks: str = r"([{*])(?=[{%$#|])"
     # The service's documented way to print its own syntax as text, opener ->
     # replacement, used in the text part and the subject; None: no documented
     # way, so the opener is broken with an invisible ZWNJ. The HTML part needs
@@ -34,6 +40,11 @@ class Platform:
     strict: bool = True                  # False: a missing tag warns instead of failing
     unconfirmed: str = ""                # what the docs we found did not confirm
     filled: bool = False                 # tags become what a reader with no data sees
+    pattern: re.Pattern | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        source = self.syntax or "|".join(map(re.escape, self.evaluates))
+        object.__setattr__(self, "pattern", re.compile(source) if source else None)
 
 
 # Django's own way to print its syntax (docs.djangoproject.com, built-in
@@ -42,6 +53,15 @@ DJANGO = {"{{": "{% templatetag openvariable %}", "}}": "{% templatetag closevar
           "{%": "{% templatetag openblock %}", "%}": "{% templatetag closeblock %}",
           "{#": "{% templatetag opencomment %}", "#}": "{% templatetag closecomment %}"}
 ZWNJ = "\u200c"
+# Sendy's tags (its campaign editor's list of personalisation tags, sendy.co):
+# [Name], [Email], [unsubscribe], [webversion], [reconsent], the [current...]
+# dates, and custom fields as [Field,fallback=...]. Sendy replaces them in
+# the raw HTML and text, so an escaped `&#91;Email&#93;` or a `[` followed by
+# a ZWNJ is not one. Case-insensitive to be safe; the custom field's name is
+# anything up to the comma, as Sendy's editor takes names with spaces.
+SENDY = (r"(?i:\[(?:name|email|unsubscribe|webversion|reconsent|currentdaynumber|currentday"
+         r"|currentmonthnumber|currentmonth|currentyear)\]"
+         r"|\[(?!\u200c)[^\[\]\n,]{1,60},\s{0,5}fallback=)")
 
 
 # Adding a service is adding an entry here. A fallback's quotes are never `"`:
@@ -61,7 +81,8 @@ ZWNJ = "\u200c"
 #              MessageURL, .Subscriber.FirstName, Sprig functions (default);
 #              Go templates print a `raw string` constant as is.
 # sendy      - Sendy's own tag list: [Name,fallback=], [unsubscribe] and
-#              [webversion] "can be used on both Plain text or HTML version".
+#              [webversion] "can be used on both Plain text or HTML version";
+#              also [Email], [reconsent], dates and [Field,fallback=] (SENDY).
 # mailerlite - {$unsubscribe} seen in many MailerLite templates, not in
 #              MailerLite's docs; {$url}, {$name} and the default syntax unconfirmed.
 # kit        - Kit help shows Liquid-style {{ subscriber_preferences_url }};
@@ -88,7 +109,7 @@ PROFILES: dict[str, Platform] = {p.name: p for p in [
              evaluates=("{{",), text_escape={"{{": '{{"{{"}}'}),
     Platform("sendy", {"unsubscribe_url": "[unsubscribe]", "view_online_url": "[webversion]",
                        "first_name": "[Name]"},
-             fallback="[Name,fallback={fallback}]"),
+             fallback="[Name,fallback={fallback}]", syntax=SENDY, breaks=r"(\[)(?!\u200c)"),
     Platform("mailerlite", {"unsubscribe_url": "{$unsubscribe}", "view_online_url": "{$url}",
                             "first_name": "{$name}"},
              fallback="{$name|default('{fallback}')}", evaluates=("{$",),
@@ -145,8 +166,16 @@ def tag_for(platform: Platform, name: str, fallback: str | None, config) -> str 
     return tag
 
 
+def how_to_fill(name: str, otherwise: str) -> str:
+    """Advice for a placeholder with no tag: a URL is a newsletter.toml key;
+    a first name is no key at all, so it takes a fallback instead."""
+    if name == "first_name":
+        return f"give it a fallback ([[first_name|friend]]) or {otherwise}"
+    return f"set {name} in newsletter.toml or {otherwise}"
+
+
 def evaluated(platform: Platform, text: str) -> bool:
-    return any(opener in text for opener in platform.evaluates)
+    return platform.pattern is not None and platform.pattern.search(text) is not None
 
 
 def check_found(found: list[Found], platform: Platform, config, problems) -> None:
@@ -158,11 +187,11 @@ def check_found(found: list[Found], platform: Platform, config, problems) -> Non
                 continue
             if platform.strict:
                 raise IssueError(item.path, item.line, f"{platform.name} has no tag for "
-                                 f"{item.source}; set {value.name} in newsletter.toml or remove it")
+                                 f"{item.source}; " + how_to_fill(value.name, "remove it"))
             if value.name != "first_name" or value.fallback is None:
                 problems.warn(item.path, item.line, "platform-tag",
                               f"platform '{platform.name}' has no tag for {item.source}; "
-                              f"set {value.name} in newsletter.toml or choose a platform")
+                              + how_to_fill(value.name, "choose a platform"))
             continue
         if not evaluated(platform, value.text):
             continue

@@ -20,7 +20,12 @@ from ..errors import Problems
 from .issue import Issue, as_moment, parse_date
 
 EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
-DOMAIN = re.compile(r"^(www\.)?[\w-]+(\.[\w-]+)*\.[a-z]{2,}(/\S*)?$", re.I)
+# A host typed without https:// ("example.org/page", "www.example.org"), but
+# not a file beside the issue: "x.png" or "report.pdf" is a relative path,
+# though `.png` reads like a top-level domain.
+DOMAIN = re.compile(r"^(?![\w-]+\.(?:png|jpe?g|gif|webp|svg|avif|bmp|ico|pdf|html?|php|aspx?|md"
+                    r"|txt|rtf|docx?|xlsx?|pptx?|odt|csv|ics|zip|mp3|mp4|mov|webm)$)"
+                    r"(www\.)?[\w-]+(\.[\w-]+)*\.[a-z]{2,}(/\S*)?$", re.I)
 
 EVENT_KEYS = {
     "title": "event-title",
