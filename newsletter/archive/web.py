@@ -15,14 +15,15 @@ decoded value, never on text that merely looks like a link or a tag.
 """
 from __future__ import annotations
 
-import dataclasses
 import html
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from ..config import Config
 from ..content.placeholders import MARKER, Placeholder, value_of
-from ..render.email import Email, filled
-from ..render.tokens import Token, join, tokenize
+from ..render import platforms
+from ..render.email import Email
+from ..render.finalize import finalize_tokens
+from ..render.tokens import Token, tokenize
 
 # Placeholders whose links a web page leaves out.
 DROPPED = ("unsubscribe_url", "view_online_url")
@@ -106,7 +107,7 @@ def web_version(email: Email, config: Config, index_href: str = "../") -> str:
     marked = email.marked.get("html")
     if not marked:
         raise ValueError("this Email carries no marked parts; build it in this process")
-    edited = join(web_tokens(marked, header_html(config, index_href)))
-    # Only the HTML is filled: the text and MJML parts would be a second and
-    # third pass over the document that the page never shows.
-    return filled(dataclasses.replace(email, marked={"html": edited}), config).html
+    tokens = web_tokens(marked, header_html(config, index_href))
+    # Filled as render.email.filled fills, on the tokens already made: only
+    # the HTML, which is all the page shows, and without tokenizing it again.
+    return finalize_tokens(tokens, platforms.FILLED, config)[0]

@@ -146,8 +146,12 @@ def finalize_html(document: str, platform: Platform, config) -> tuple[str, list[
     anywhere else (a comment, a tag name) are left for the gate, which
     refuses them.
     """
+    return finalize_tokens(tokenize(document), platform, config)
+
+
+def finalize_tokens(tokens: list, platform: Platform, config) -> tuple[str, list[str]]:
+    """finalize_html for a document already tokenized (and perhaps edited)."""
     writer = _Writer(platform, config, html=True)
-    tokens = tokenize(document)
     parent = ""
     for token in tokens:
         if token.kind == "start":
