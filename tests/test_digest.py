@@ -170,6 +170,23 @@ def test_bad_input_is_warnings_with_lines(week, runner):
     assert "Traceback" not in out
 
 
+def test_an_event_card_does_not_leave_its_rsvp_label_dangling(week, runner):
+    # The RSVP is the card's button; the row of calendar links under "Where"
+    # must not start with a bare "RSVP ·" (it was a link before the button
+    # took it over).
+    assert run(runner, *WEEK).exit_code == 0
+    text = (week / OUT / "email.txt").read_text()
+    words = " ".join(safety_words((week / OUT / "email.html").read_text()).split())
+    assert "RSVP ·" not in text and "RSVP ·" not in words
+    assert "> RSVP: https://example.org/rsvp/bike" in text
+    assert "Add to Google Calendar" in text and "Add to Google Calendar" in words
+
+
+def safety_words(html: str) -> str:
+    from selectolax.lexbor import LexborHTMLParser
+    return LexborHTMLParser(html).body.text(separator=" ")
+
+
 def test_a_file_whose_content_fails_is_left_out_and_the_rest_built(week, runner):
     # A placeholder error is raised while building the content, after reading.
     (week / "issues" / "2026-07-16-bad-fallback.md").write_text(

@@ -38,7 +38,8 @@ class Item:
     def card_nodes(self) -> list[Node]:
         """The nodes as a card shows them above its button: a link to where the
         button goes is its words alone, so the card does not offer it twice."""
-        return unlink(self.nodes, self.button.href) if self.button else self.nodes
+        return unlink(self.nodes, self.button.href, self.button.label) if self.button \
+            else self.nodes
 
     @property
     def host(self) -> str:
@@ -117,14 +118,34 @@ class Content:
                 for nodes in block_nodes(block) for a in links(nodes)]
 
 
-def unlink(nodes: list[Node], href: str) -> list[Node]:
+# What joins a card's row of links (digest/layout.py's event card).
+SEPARATOR = " · "
+
+
+def unlink(nodes: list[Node], href: str, label: str = "") -> list[Node]:
     """`nodes` with each link to `href` replaced by its children (a new tree;
-    the Content keeps its links for the text part and the checks)."""
+    the Content keeps its links for the text part and the checks).
+
+    In a row of links joined by " · ", a link whose words are only the
+    button's `label` ("RSVP" beside an RSVP button) goes altogether, with
+    its separator: as plain words it would be a dangling label.
+    """
     out: list[Node] = []
-    for node in nodes:
+    skip_next = False
+    for i, node in enumerate(nodes):
+        if skip_next:
+            skip_next = False
+            continue
         if isinstance(node, Element):
-            children = unlink(node.children, href)
+            children = unlink(node.children, href, label)
             if node.tag == "a" and node.attrs.get("href") == href:
+                after = nodes[i + 1] if i + 1 < len(nodes) else None
+                if label and children == [label] and SEPARATOR in (after, out[-1:] and out[-1]):
+                    if out and out[-1] == SEPARATOR:
+                        out.pop()
+                    else:
+                        skip_next = True
+                    continue
                 out.extend(children)
             else:
                 out.append(Element(node.tag, dict(node.attrs), children))

@@ -14,7 +14,7 @@ from ..config import Config
 from ..content.calendar import calendar_links, ics_url
 from ..content.hierarchy import actions as action_cards, choose_lead
 from ..content.labels import Button
-from ..content.model import Block, Content, Item, Section
+from ..content.model import SEPARATOR, Block, Content, Item, Section
 from ..content.reader import build_content
 from ..errors import Problems
 from ..source.events import Event, format_when
@@ -31,7 +31,7 @@ def _a(href: str, text: str) -> Element:
     return Element("a", {"href": href}, [text])
 
 
-def _joined(nodes: list[Node], sep: Node = " · ") -> list[Node]:
+def _joined(nodes: list[Node], sep: Node = SEPARATOR) -> list[Node]:
     out: list[Node] = []
     for node in nodes:
         out += [sep, node] if out else [node]

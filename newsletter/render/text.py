@@ -169,7 +169,8 @@ class _Writer:
             self.para(lines)
             return
         skip = item.button.href if item.button else ""
-        text = inline(item.nodes, refs, skip)
+        # The card's words, as the HTML shows them above its button.
+        text = inline(item.card_nodes, refs, skip)
         lines = self.wrap(text, indent, first)
         if item.button:
             # "Find your rep ..." then "> Find your rep: <url>" says it twice.
