@@ -307,3 +307,15 @@ def test_two_files_building_into_one_folder(runner, workspace):
            "issues/2026-01-05-fine.md" in result.output
     html = (workspace / "build" / "2026-01-05-fine" / "email.html").read_text()
     assert "Fine" in html and "Other" not in html   # the first file's email is kept
+
+
+def test_with_no_path_the_newest_issue_is_built_and_a_tie_goes_to_the_last_saved(runner, workspace):
+    import os
+    write_issue(workspace, "2026-01-04-older.md", GOOD.replace("Fine", "Older"))
+    write_issue(workspace, "2026-01-05-zeta.md", GOOD.replace("Fine", "Zeta"))
+    write_issue(workspace, "2026-01-05-alpha.md", GOOD.replace("Fine", "Alpha"))
+    # alpha sorts first by name but was saved last: it is the one being written.
+    os.utime(workspace / "issues" / "2026-01-05-zeta.md", (1_000_000_000, 1_000_000_000))
+    result = build(runner)
+    assert result.exit_code == 0, result.output
+    assert "built build/2026-01-05-alpha/" in result.output, result.output

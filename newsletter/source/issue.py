@@ -282,7 +282,8 @@ def find_issue_files(paths: list[Path]) -> list[Path]:
 
 
 def newest_issue_file(folder: Path) -> Path:
-    """The newest issue in a folder, by file-name date, then front matter date."""
+    """The newest issue in a folder, by file-name date, then front matter date;
+    of two on the same day, the one saved last (the one being written)."""
     files = [p for p in find_issue_files([folder]) if p != folder] if folder.is_dir() else []
     if not files:
         raise NewsletterError(f"no issue files (*.md) in {display_path(folder)}/; "
@@ -295,7 +296,7 @@ def newest_issue_file(folder: Path) -> Path:
                 date = read_issue(p).day
             except IssueError:
                 date = dt.date.min
-        return (date, p.name)
+        return (date, p.stat().st_mtime_ns, p.name)
     return max(files, key=key)
 
 
