@@ -33,10 +33,27 @@ def issue_config(config: Config, stem: str) -> Config:
         "{stem}", quote(stem)))
 
 
+def taken_names(config: Config) -> dict[str, str]:
+    """Names an issue's file may not have: its email folder, or its page in
+    the web archive, would replace what newsletter keeps under that name."""
+    taken = {"outbox": "the test-send outbox (build/outbox/)"}
+    archive = config.archive_path
+    if archive.parent.resolve() == config.output_path.resolve():
+        taken[archive.name] = f"the web archive's folder ({display_path(archive)}/)"
+    taken.update({"calendar": "the web archive's calendar/ folder",
+                  "index.html": "the web archive's index page",
+                  "feed.xml": "the web archive's Atom feed"})
+    return taken
+
+
 def issue_parts(path: Path, config: Config, problems: Problems,
                 allow_missing_unsubscribe: bool = False) -> tuple[Issue, Content, Email]:
     """The issue, its Content and its Email: the one pipeline build, send and the archive share."""
     issue = read_issue(path, config)
+    if issue.stem in taken_names(config):
+        raise IssueError(issue.display, None, f"the file name '{issue.stem}' is also the name of "
+                         f"{taken_names(config)[issue.stem]}; building it would replace that, "
+                         "so rename the file")
     config = issue_config(config, issue.stem)
     content = build_content(issue, config, problems)
     apply_utm(content, config, issue.stem)

@@ -20,6 +20,13 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 MULTILINE = {"postal_address"}
 
 
+# Values that go into a message header (the From name); there, text shaped
+# like `=?utf-8?q?...?=` is decoded by mail programs (and by Python's email
+# package before 3.11.10, which then writes what it decoded: line breaks too).
+HEADER_TEXT = {"org_name", "smtp.from"}
+ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
+
+
 def key_line(text: str, key: str) -> int | None:
     """The line of `key = ...` (or `[key]`) in newsletter.toml's text, if it is there."""
     match = re.search(rf"^[ \t]*\"?{re.escape(key)}\"?[ \t]*=", text, re.M)
@@ -95,10 +102,15 @@ def check_text(data: dict, text: str, path: Path) -> None:
     for top, value in data.items():
         for name, string in _leaves(value, top):
             one_line = name not in MULTILINE and ("\n" in string or "\r" in string)
-            if not CONTROL.search(string) and not one_line:
+            encoded = name in HEADER_TEXT and ENCODED_WORD.search(string)
+            if not CONTROL.search(string) and not one_line and not encoded:
                 continue
             table, _, key = name.rpartition(".")
             line = table_key_line(text, table, key) if table else key_line(text, key)
+            if encoded:
+                raise IssueError(path, line, f"{name} holds {encoded.group(0)!r}, which mail "
+                                 "programs read as an encoded header word (RFC 2047), not as "
+                                 "the text it is; write the words as they should read")
             if CONTROL.search(string):
                 found = sorted(set(CONTROL.findall(string)))
                 raise IssueError(path, line, f"{name} holds control character"
@@ -113,6 +125,11 @@ def url_problem(value: str, schemes: tuple[str, ...]) -> str:
         parts = urlsplit(value)
     except ValueError as exc:   # "https://[example.org]/": brackets mean an IPv6 host
         return f"is not a valid address ({exc}): {value!r}"
+    if re.search(r"[\s<>\"]", value):
+        # `<`/`>` would end the address in a header (List-Unsubscribe: <url>)
+        # and let a second one in; a URL writes them as %3C, %3E, %20, %22.
+        return f"holds a space, '<', '>' or '\"', which a URL writes as %20, %3C, %3E, %22 " \
+               f"(got {value!r})"
     scheme = parts.scheme.lower()
     if scheme in schemes and (parts.path if scheme == "mailto" else parts.netloc):
         return ""

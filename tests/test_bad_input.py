@@ -319,3 +319,22 @@ def test_with_no_path_the_newest_issue_is_built_and_a_tie_goes_to_the_last_saved
     result = build(runner)
     assert result.exit_code == 0, result.output
     assert "built build/2026-01-05-alpha/" in result.output, result.output
+
+
+@pytest.mark.parametrize("name,words", [
+    ("..md", "a file name starting with '.' can't name an output folder"),
+    ("...md", "a file name starting with '.' can't name an output folder"),
+    ("site.md", "the file name 'site' is also the name of the web archive's folder"),
+    ("calendar.md", "the web archive's calendar/ folder"),
+    ("feed.xml.md", "the web archive's Atom feed"),
+    ("outbox.md", "the test-send outbox"),
+])
+def test_a_file_name_that_would_replace_other_outputs_is_refused(runner, workspace, name, words):
+    write_issue(workspace, "2026-01-05-keep.md", GOOD)
+    assert build(runner, "issues/2026-01-05-keep.md").exit_code == 0
+    write_issue(workspace, name, GOOD)
+    result = build(runner, f"issues/{name}")
+    assert_one_error(result, f"issues/{name}", None, re.escape(words))
+    # Nothing else was touched: the project and the other issue's email are there.
+    assert (workspace / "newsletter.toml").is_file()
+    assert (workspace / "build" / "2026-01-05-keep" / "email.html").is_file()

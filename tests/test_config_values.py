@@ -188,3 +188,18 @@ def test_smtp_port_option_is_a_port(workspace, runner):
     (workspace / "newsletter.toml").write_text(BASE + '[smtp]\nsecurity = "tls"\n')
     with pytest.raises(IssueError, match=r":4: smtp.security must be \"starttls\", \"ssl\" or"):
         load_config(workspace / "newsletter.toml")
+
+
+@pytest.mark.parametrize("line,words", [
+    ('org_name = "News =?utf-8?q?x=0D=0ABcc:_e@x?="', "org_name holds '=?utf-8?q?x=0D=0ABcc:_e@x?='"),
+    ('unsubscribe_url = "https://example.org/u>, <mailto:x@evil.org"', "unsubscribe_url holds a space, '<'"),
+    ('site_url = "https://example.org/a b/"', "site_url holds a space"),
+])
+def test_header_and_url_values_that_would_break_out_are_refused(tmp_path, line, words):
+    from newsletter.config import load_config
+    from newsletter.errors import IssueError
+    path = tmp_path / "newsletter.toml"
+    path.write_text('postal_address = "1 St"\n' + line + "\n")
+    with pytest.raises(IssueError) as caught:
+        load_config(path)
+    assert caught.value.line == 2 and words in caught.value.detail, caught.value.detail

@@ -70,3 +70,27 @@ def test_no_unsubscribe_url_no_header_and_a_digest_has_one_too(runner, workspace
     assert parsedate_to_datetime(msg["Date"]).date().isoformat() == "2026-03-10"
     same(msg.get_body(("plain",)).get_content(), folder / "email.txt")
     same(msg.get_body(("html",)).get_content(), folder / "email.html")
+
+
+# Text shaped like RFC 2047 encoded words: Python's email package (before
+# 3.11.10) decodes it when a header is set from a string and writes the
+# decoded line breaks as they are, so a title could write its own headers.
+INJECTIONS = [
+    "=?utf-8?q?Hello=0D=0AReply-To:_attacker@evil.org=0D=0A=0D=0AFake_body?= tail",
+    "=?utf-8?b?QmNjOiBldmlsQHgub3Jn?= =?utf-8?q?x=0D=0ABcc:_e@x?= plain",
+    "Plain words then =?UTF-8?Q?=E2=98=83?= a snowman",
+]
+
+
+def test_a_title_shaped_like_encoded_words_writes_no_header_of_its_own(runner, workspace):
+    for n, title in enumerate(INJECTIONS):
+        name = f"2026-03-1{n}-ew.md"
+        write_issue(workspace, name, f'---\ntitle: "{title}"\ndate: 2026-03-1{n}\n---\n\n'
+                    "Hello there, [a link](https://example.org/a).\n")
+        result = runner.invoke(main, ["build", f"issues/{name}"])
+        assert result.exit_code == 0, result.output
+        msg = read_back(workspace / "build" / name[:-3])
+        assert set(msg.keys()) <= {"Subject", "From", "Date", "Message-ID", "List-Unsubscribe",
+                                   "MIME-Version", "Content-Type"}, msg.keys()
+        assert str(msg["Subject"]) == title
+        assert msg.is_multipart() and msg.get_content_type() == "multipart/alternative"

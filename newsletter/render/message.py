@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import unicodedata
 from email import policy
 from email.errors import MessageError
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import getaddresses, make_msgid
@@ -27,6 +29,35 @@ from .email import Email
 # RFC 2606 keeps .invalid for names that must never resolve: a built file with
 # no sender configured says so instead of inventing a real-looking address.
 NO_ADDRESS = "newsletter@invalid"
+# RFC 2047's encoded word: `=?charset?q?...?=`.
+ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
+
+
+class EncodedSubject:
+    """A Subject header whose every character is in RFC 2047 encoded words.
+
+    The email package (Python before 3.11.10 and 3.12.5) decodes text that
+    looks like an encoded word when a header is set from a string, then
+    writes what it decoded as it is: a title holding
+    `=?utf-8?q?x=0D=0ABcc:_y?=` would write a Bcc header of its own. The
+    package's policy stores, and folds, any header object that has a `name`
+    and `fold()` as it is; this one is encoded by email.header.Header, so it
+    reads back as exactly the text given. Used only for such subjects: others
+    keep the plain, readable form.
+    """
+
+    name = "Subject"
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def fold(self, *, policy) -> str:
+        encoded = Header(self.text, "utf-8", header_name=self.name).encode(
+            linesep=policy.linesep, maxlinelen=policy.max_line_length or 78)
+        return f"{self.name}: {encoded}{policy.linesep}"
 
 
 def parse_address(value: str, option: str, display_name: bool = False) -> Address:
@@ -88,7 +119,7 @@ def to_message(email: Email, config: Config, *, from_: Address | None = None,
     subject = email.subject if subject is None else subject
     digest = hashlib.sha256("\0".join((subject, email.text, email.html)).encode()).hexdigest()
     msg = EmailMessage(policy=policy.SMTP)
-    msg["Subject"] = subject
+    msg["Subject"] = EncodedSubject(subject) if ENCODED_WORD.search(subject) else subject
     msg["From"] = from_
     if to:
         msg["To"] = list(to)

@@ -173,6 +173,11 @@ def read_issue(path: str | Path, config=None) -> Issue:
     or by sniffing when that is "auto" or there is no config. A file that
     can't be read raises IssueError with its path and line."""
     path = Path(path)
+    if path.stem.startswith("."):
+        # `..md` would build into build/. (every output), `...md` into the
+        # project folder itself; a hidden name is never an issue.
+        raise IssueError(display_path(path), None, "a file name starting with '.' can't name "
+                         "an output folder; rename the file")
     text = read_text(path)
     raw = readers.read(path, text, getattr(config, "format", "auto"))
     meta, warnings = raw.meta, raw.warnings
