@@ -73,7 +73,7 @@ def build_one(path: Path, key: str, config: Config,
             entry.title, entry.date = plain(content.title), issue.date.isoformat()
             entry.preheader, entry.published = plain(content.preheader or ""), issue.published
             if issue.published:
-                entry.ics = write_issue_pages(email, issue.stem, config)
+                entry.ics = write_issue_pages(email, issue.stem, config, problems)
             else:   # a draft has no public page, even one from when it was published
                 shutil.rmtree(config.archive_path / issue.stem, ignore_errors=True)
             entry.ok = True

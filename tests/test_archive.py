@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import shutil
 import xml.etree.ElementTree as ET
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import feedparser
 import html5lib
@@ -144,3 +144,51 @@ def test_untracked_keeps_the_rest_of_the_query_as_typed():
     assert untracked("https://x.org/a?utm_campaign=x") == "https://x.org/a"
     assert untracked("https://x.org/a?q=utm_source") == "https://x.org/a?q=utm_source"
     assert untracked("mailto:a@b.org?subject=utm_x") == "mailto:a@b.org?subject=utm_x"
+
+
+def archive_with(workspace, runner, ics_base_url: str):
+    """`newsletter archive` of one issue with an event, site_url in a folder."""
+    (workspace / "newsletter.toml").write_text(
+        'org_name = "Test Group"\npostal_address = "1 Test St, Testville"\n'
+        'site_url = "https://example.org/news/"\nunsubscribe_url = "https://example.org/unsub"\n'
+        f'ics_base_url = "{ics_base_url}"\n')
+    write_issue(workspace, "2026-05-02-hello.md", ISSUE)
+    return runner.invoke(main, ["archive", "-j", "1"])
+
+
+@pytest.mark.parametrize("form", ["slashes", "percent"])
+def test_an_ics_base_url_naming_an_absolute_path_stays_in_the_archive(workspace, runner,
+                                                                      tmp_path_factory, form):
+    outside = tmp_path_factory.mktemp("attack") / "escaped"
+    path = str(outside) if form == "slashes" else quote(str(outside), safe="")
+    result = archive_with(workspace, runner, f"https://example.org/news/{path}/")
+    assert result.exit_code == 0, result.output
+    assert not outside.exists()
+    site = (workspace / "build" / "site").resolve()
+    placed = [p for p in site.rglob("*.ics")]
+    # Where a web server that merges '//' serves the address the email links.
+    assert [p.relative_to(site) for p in placed] == \
+        [outside.relative_to("/") / "2026-05-02-hello.ics"]
+
+
+@pytest.mark.parametrize("path", ["../../escaped", "cal/../../../../escaped",
+                                  "%2E%2E/%2e%2e/escaped", "..%2F..%2Fescaped", "a\\\\..\\\\b"])
+def test_an_ics_base_url_leading_out_of_the_archive_is_not_copied(workspace, runner, path):
+    result = archive_with(workspace, runner, f"https://example.org/news/{path}/")
+    assert result.exit_code == 0, result.output
+    assert not list(workspace.rglob("escaped"))
+    assert not list((workspace / "build" / "site").rglob("*.ics"))
+    assert (workspace / "build" / "2026-05-02-hello" / "2026-05-02-hello.ics").is_file()
+    assert "warning: the .ics address https://example.org/news/" in result.output
+    assert "upload them from build/<issue>/ [calendar]" in result.output
+
+
+def test_an_ics_place_behind_a_link_out_of_the_archive_is_not_written(workspace, runner,
+                                                                      tmp_path_factory):
+    outside = tmp_path_factory.mktemp("elsewhere")
+    (workspace / "build" / "site").mkdir(parents=True)
+    (workspace / "build" / "site" / "calendar").symlink_to(outside, target_is_directory=True)
+    result = archive_with(workspace, runner, "https://example.org/news/calendar/")
+    assert result.exit_code == 0, result.output
+    assert list(outside.iterdir()) == []
+    assert "warning: the .ics address https://example.org/news/calendar/" in result.output

@@ -372,3 +372,42 @@ def test_service_text_finds_the_services_words():
     assert client.service_text('{"title": "API Key Invalid", "detail": "Wrong dc"}') == \
         "API Key Invalid; Wrong dc"
     assert client.service_text("Brand ID not passed") == "Brand ID not passed"
+
+
+def test_a_key_inside_api_url_is_masked_in_every_dry_run_line(runner, workspace, built):
+    """api_url may carry the key (in its user part or path); no printed line shows it."""
+    svc = make_service(CONTRACTS[0], workspace, built,   # Buttondown
+                       {"api_url": "http://user:sekret123@127.0.0.1:8932/v1/sekret123"})
+    try:
+        for earlier in ("https://api.buttondown.com/v1",   # a draft pushed elsewhere
+                        "http://user:****@127.0.0.1:8932/v1/****"):   # here, as kept
+            svc.record.write_text(json.dumps(
+                {"drafts": {"buttondown": {"id": "d-1", "api_url": earlier}}}))
+            result = push(runner, svc, str(svc.folder), "--dry-run", "--platform", "buttondown",
+                          key="sekret123", env="NEWSLETTER_API_KEY")
+            assert result.exit_code == 0, result.output
+            assert "sekret123" not in result.output
+            assert "http://user:****@127.0.0.1:8932/v1/****/emails" in result.output
+        assert "GET " in result.output and "would update" in result.output   # the draft kept
+        assert svc.contract.log == []
+    finally:
+        svc.server.close()
+
+
+def test_a_key_inside_api_url_reaches_no_output_and_no_file(runner, workspace, built):
+    sendy = next(c for c in CONTRACTS if c.name == "sendy")
+    svc = make_service(sendy, workspace, built)
+    try:
+        port = svc.server.httpd.server_address[1]
+        api_url = f"http://key:{KEY}@127.0.0.1:{port}"
+        config = (workspace / "newsletter.toml").read_text()
+        (workspace / "newsletter.toml").write_text(
+            config.replace(json.dumps(svc.server.api_url), json.dumps(api_url)))
+        result = push(runner, svc, str(svc.folder))   # the output and push.json, checked there
+        assert result.exit_code == 0, result.output
+        assert f"open it to review and send: http://key:****@127.0.0.1:{port}/app" in result.output
+        assert record(svc)["api_url"] == f"http://key:****@127.0.0.1:{port}"
+        again = push(runner, svc, str(svc.folder))
+        assert "push.json names" not in again.output   # the same place, as kept
+    finally:
+        svc.server.close()

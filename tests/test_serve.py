@@ -383,3 +383,50 @@ def test_serve_previews_a_digest(workspace):
         text = conn.getresponse().read().decode()
         conn.close()
         assert "First of the week" in text and "Second of the week" in text
+
+
+def get_with_host(port: int, path: str, host: str | None,
+                  address: str = "127.0.0.1") -> tuple[int, bytes]:
+    """GET `path` naming `host` in the Host header (None: no Host at all)."""
+    import http.client
+    conn = http.client.HTTPConnection(address, port, timeout=10)
+    try:
+        conn.putrequest("GET", path, skip_host=True)
+        if host is not None:
+            conn.putheader("Host", host)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("path", ["/2026-04-01-preview/", "/2026-04-01-preview/email.txt",
+                                  "/__version"])
+def test_only_requests_named_for_a_loopback_host_are_answered(server, path):
+    """A page elsewhere whose name is rebound to 127.0.0.1 (DNS rebinding)
+    reaches the preview with its own name as Host: it gets nothing."""
+    port = server.server_address[1]
+    for host in ("127.0.0.1", f"127.0.0.1:{port}", "localhost", f"LOCALHOST:{port}",
+                 "[::1]", f"[::1]:{port}", None):
+        status, body = get_with_host(port, path, host)
+        assert status == 200, host
+    for host in ("evil.example", f"evil.example:{port}", "127.0.0.1.evil.example",
+                 f"localhost.evil.example:{port}", "", f"127.0.0.1:{port}@evil.example"):
+        status, body = get_with_host(port, path, host)
+        assert status == 421, host
+        assert b"Sign the petition" not in body and b'"' not in body
+    status, body = get_with_host(port, f"http://evil.example{path}", f"127.0.0.1:{port}")
+    assert status == 421
+
+
+def test_the_host_it_was_started_with_is_answered(workspace):
+    write_issue(workspace, "2026-04-01-preview.md", ISSUE.format(title="First title"))
+    with running(host="127.0.0.2") as srv:   # all of 127/8 is loopback on Linux
+        port = srv.server_address[1]
+        for host in ("127.0.0.2", f"127.0.0.2:{port}"):
+            status, body = get_with_host(port, "/2026-04-01-preview/email.txt", host,
+                                         address="127.0.0.2")
+            assert status == 200 and b"petition" in body
+        assert get_with_host(port, "/2026-04-01-preview/", "127.0.0.3",
+                             address="127.0.0.2")[0] == 421

@@ -24,6 +24,7 @@ from urllib.parse import quote, unquote
 
 from .. import __version__
 from ..config import Config
+from ..errors import Problems, display_path
 from ..content.calendar import ics_url
 from ..manifest import Entry, write_file_atomically
 from ..output import write_atomically
@@ -34,29 +35,40 @@ ATOM = "http://www.w3.org/2005/Atom"
 FEED_NAME = "feed.xml"
 
 
+def site_base(config: Config) -> str:
+    """site_url ending in one '/', or "" when it is not set."""
+    return config.site_url.rstrip("/") + "/" if config.site_url else ""
+
+
 def page_url(config: Config, stem: str) -> str:
     """The web version's address, absolute when site_url is set, else relative to the index."""
     relative = quote(stem) + "/"
-    return f"{config.site_url.rstrip('/')}/{relative}" if config.site_url else relative
+    return site_base(config) + relative
 
 
 def ics_place(config: Config, name: str) -> str | None:
     """Where in the archive `<name>.ics` must be so that it is served at the
-    address the email links it at; None when that address is outside site_url."""
+    address the email links it at; None when that address is outside site_url
+    or is no plain path below it."""
     url = ics_url(config, name)
     if not url:
         return f"calendar/{name}.ics"   # linked from nowhere; kept where the default would be
-    base = config.site_url.rstrip("/") + "/" if config.site_url else ""
+    base = site_base(config)
     if not base or not url.startswith(base):
         return None
-    parts = PurePosixPath(unquote(url[len(base):])).parts
-    if not parts or any(part in ("", ".", "..") or "\\" in part for part in parts):
-        return None
+    # Decoded, since a server decodes it too: '%2Ftmp' is '/tmp'. Empty and '.'
+    # parts ('news//tmp', a leading '/') go as a server's normalising would;
+    # a leading '/' kept would make the place absolute, outside the archive.
+    parts = [part for part in PurePosixPath(unquote(url[len(base):])).parts
+             if part.strip("/") not in ("", ".")]
+    if not parts or any(part == ".." or "\\" in part or "\0" in part for part in parts):
+        return None   # '..' would point above where the link is served
     return "/".join(parts)
 
 
-def write_issue_pages(email: Email, stem: str, config: Config) -> str:
-    """The web version and the .ics file(s) of one issue; returns the .ics's place or ""."""
+def write_issue_pages(email: Email, stem: str, config: Config, problems: Problems) -> str:
+    """The web version and the .ics file(s) of one issue; returns the .ics's place or "".
+    An .ics that cannot be placed where it is linked is left out, with a finding."""
     root = config.archive_path
     write_atomically(root / stem, {"index.html": web_version(email, config, "../")})
     placed = ""
@@ -64,12 +76,21 @@ def write_issue_pages(email: Email, stem: str, config: Config) -> str:
         if not name.endswith(".ics"):
             continue
         place = ics_place(config, name.removesuffix(".ics"))
-        if place is None:
-            continue   # published elsewhere (ics_base_url); build/<stem>/ holds it
-        target = root / place
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_file_atomically(target, data)
-        placed = place
+        url = ics_url(config, name.removesuffix(".ics"))
+        # The last word on escaping the archive: whatever the address said,
+        # and whatever links the archive folder holds, the file lands inside.
+        if place is not None and (root / place).resolve().is_relative_to(root.resolve()):
+            target = root / place
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_file_atomically(target, data)
+            placed = place
+        elif site_base(config) and url.startswith(site_base(config)):
+            folder = url.rsplit("/", 1)[0] + "/"   # the same for every issue: said once
+            problems.warn(config.source or "newsletter.toml", None, "calendar",
+                          f"the .ics address {folder} is no plain folder inside site_url "
+                          "within the web archive, so the .ics files are not copied there; "
+                          f"upload them from {display_path(config.output_path)}/<issue>/")
+        # else published outside site_url; build/<stem>/ holds it to upload
     return placed
 
 

@@ -85,10 +85,14 @@ class Client:
             text = text.replace(form, MASK)
         return text
 
+    def say(self, text: str) -> None:
+        """Print one line for the writer, the key masked: api_url may hold it."""
+        self.echo(self.redact(text))
+
     def send(self, request: Request, ok: tuple[int, ...] = (200, 201, 202, 204)) -> Answer | None:
         """The answer, or None under dry_run (nothing was sent)."""
         if self.dry_run:
-            self.echo(self.redact(describe(request, self.key)))
+            self.say(describe(request, self.key))
             return None
         attempt = 0
         while True:
@@ -115,8 +119,8 @@ class Client:
             wait = self._retry_wait(request, response, attempt)
             if wait is None:
                 raise self._error(request, response)
-            self.echo(f"  {self.service} answered {response.status_code}; trying again in "
-                      f"{wait:g} s")
+            self.say(f"  {self.service} answered {response.status_code}; trying again in "
+                     f"{wait:g} s")
             time.sleep(wait)
 
     def _retry_wait(self, request: Request, response: httpx.Response, attempt: int) -> float | None:

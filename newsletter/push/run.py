@@ -63,11 +63,13 @@ def push_draft(target: Path | None, config: Config, problems: Problems, dry_run:
     key = api_key(cls, dry_run)
     message, folder = load(target, config, problems)
     client = Client(cls.title, key, echo, dry_run)
+    echo = client.say   # from here on every line may name api_url, which may hold the key
     service = cls(settings, key, client)
     client.hints = service.hint
+    base = client.redact(service.base)   # as push.json keeps it
     earlier = read_record(folder).get(cls.name) or {}
-    if earlier.get("api_url") not in (None, service.base):
-        echo(f"push.json names a {cls.title} draft at {earlier['api_url']}, not {service.base}; "
+    if earlier.get("api_url") not in (None, base, service.base):
+        echo(f"push.json names a {cls.title} draft at {earlier['api_url']}, not {base}; "
              "making a new draft here")
         earlier = {}
     if dry_run:
@@ -78,7 +80,8 @@ def push_draft(target: Path | None, config: Config, problems: Problems, dry_run:
     finally:
         client.close()
     if not dry_run:
-        remember(folder, cls.name, service.base, draft, message)
+        remember(folder, cls.name, base, Draft(draft.id, client.redact(draft.url), draft.extra),
+                 message)
     say_done(cls, draft, created, folder, dry_run, echo)
     return Pushed(cls.name, draft, created, folder)
 

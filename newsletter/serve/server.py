@@ -5,7 +5,9 @@ In: a `Preview`. Out: a threaded HTTP server on 127.0.0.1 that answers
 (exactly the files the service gets), `/<entry>/filled.html|filled.txt` (as a
 reader with no data sees them; `?dark=1` for dark mode) and
 `/__version[/<entry>]` (what the pages poll). Nothing else is served, so no
-path can reach outside the build. Pages are Jinja templates with autoescape.
+path can reach outside the build; and only to a request named for a loopback
+host or the --host it listens on (HTTP 421 otherwise). Pages are Jinja
+templates with autoescape.
 """
 from __future__ import annotations
 
@@ -59,10 +61,21 @@ def entry_page(preview: Preview, entry: Entry) -> str:
         budget=config.size_budget_kb, kb=shown.email.size / 1024 if shown else 0)
 
 
+def host_names(host: str, port: int) -> frozenset[str]:
+    """The Host headers the preview answers: loopback names and the --host it
+    was started with, each with and without its port."""
+    names = {"127.0.0.1", "localhost", "[::1]", f"[{host}]" if ":" in host else host}
+    return frozenset(n.lower() for name in names for n in (name, f"{name}:{port}"))
+
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     # socketserver's default backlog of 5 turned away 50 clients at once.
     request_queue_size = 128
+
+    def __init__(self, address, handler):
+        super().__init__(address, handler)
+        self.hosts = host_names(address[0], self.server_address[1])
 
     def handle_error(self, request, client_address):
         # A reader who closed the tab, or a connection that timed out, is not a fault.
@@ -101,8 +114,20 @@ def make_handler(preview: Preview):
         def not_found(self):
             self.send(HTTPStatus.NOT_FOUND, "not found", "text/plain; charset=utf-8")
 
+        def foreign(self, url) -> bool:
+            """A request named for another host: a page elsewhere whose name was
+            rebound to 127.0.0.1 (DNS rebinding) must not read the preview.
+            No Host at all (HTTP/1.0) is a local tool, not a browser."""
+            hosts = self.headers.get_all("Host") or []
+            named = hosts + ([url.netloc] if url.netloc else [])
+            return len(hosts) > 1 or any(h.lower() not in self.server.hosts for h in named)
+
         def do_GET(self):
             url = urlsplit(self.path)
+            if self.foreign(url):
+                return self.send(HTTPStatus.MISDIRECTED_REQUEST,
+                                 "this preview answers only to 127.0.0.1, localhost or its "
+                                 "--host\n", "text/plain; charset=utf-8")
             parts = [unquote(p) for p in url.path.split("/") if p]
             if parts[:1] == ["__version"] and len(parts) <= 2:
                 entry = preview.get(parts[1], build=False) if len(parts) == 2 else None
