@@ -125,11 +125,10 @@ def url_problem(value: str, schemes: tuple[str, ...]) -> str:
         parts = urlsplit(value)
     except ValueError as exc:   # "https://[example.org]/": brackets mean an IPv6 host
         return f"is not a valid address ({exc}): {value!r}"
-    if re.search(r"[\s<>\"]", value):
+    if re.search(r"[<>\"]", value):
         # `<`/`>` would end the address in a header (List-Unsubscribe: <url>)
-        # and let a second one in; a URL writes them as %3C, %3E, %20, %22.
-        return f"holds a space, '<', '>' or '\"', which a URL writes as %20, %3C, %3E, %22 " \
-               f"(got {value!r})"
+        # and let a second one in; a URL writes them as %3C, %3E, %22.
+        return f"holds '<', '>' or '\"', which a URL writes as %3C, %3E, %22 (got {value!r})"
     scheme = parts.scheme.lower()
     if scheme in schemes and (parts.path if scheme == "mailto" else parts.netloc):
         return ""

@@ -192,8 +192,8 @@ def test_smtp_port_option_is_a_port(workspace, runner):
 
 @pytest.mark.parametrize("line,words", [
     ('org_name = "News =?utf-8?q?x=0D=0ABcc:_e@x?="', "org_name holds '=?utf-8?q?x=0D=0ABcc:_e@x?='"),
-    ('unsubscribe_url = "https://example.org/u>, <mailto:x@evil.org"', "unsubscribe_url holds a space, '<'"),
-    ('site_url = "https://example.org/a b/"', "site_url holds a space"),
+    ('unsubscribe_url = "https://example.org/u>, <mailto:x@evil.org"', "unsubscribe_url holds '<', '>'"),
+    ("site_url = 'https://example.org/a\"b/'", "site_url holds '<', '>' or '\"'"),
 ])
 def test_header_and_url_values_that_would_break_out_are_refused(tmp_path, line, words):
     from newsletter.config import load_config
