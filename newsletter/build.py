@@ -50,9 +50,10 @@ def issue_parts(path: Path, config: Config, problems: Problems,
                 allow_missing_unsubscribe: bool = False) -> tuple[Issue, Content, Email]:
     """The issue, its Content and its Email: the one pipeline build, send and the archive share."""
     issue = read_issue(path, config)
-    if issue.stem in taken_names(config):
+    taken = taken_names(config).get(issue.stem)
+    if taken:
         raise IssueError(issue.display, None, f"the file name '{issue.stem}' is also the name of "
-                         f"{taken_names(config)[issue.stem]}; building it would replace that, "
+                         f"{taken}; building it would replace that, "
                          "so rename the file")
     config = issue_config(config, issue.stem)
     content = build_content(issue, config, problems)

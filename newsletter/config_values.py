@@ -13,8 +13,9 @@ from urllib.parse import urlsplit
 
 from .errors import IssueError
 
-# C0 controls but tab, LF and CR; DEL; C1. MJML can't compile them and
-# mail clients show them as boxes (source/ removes them from issues the same way).
+# C0 controls but tab, LF and CR; DEL; C1; lone surrogates (which only an
+# escape like "\ud800" can make). MJML can't compile them and mail clients
+# show them as boxes; source/readers removes them from issues with this too.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # The one value printed as several lines (the footer keeps its line breaks).
 MULTILINE = {"postal_address"}
@@ -24,6 +25,7 @@ MULTILINE = {"postal_address"}
 # like `=?utf-8?q?...?=` is decoded by mail programs (and by Python's email
 # package before 3.11.10, which then writes what it decoded: line breaks too).
 HEADER_TEXT = {"org_name", "smtp.from"}
+# RFC 2047's encoded word, `=?charset?q?...?=` (render/message.py uses it too).
 ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
 
 

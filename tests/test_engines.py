@@ -111,18 +111,23 @@ def test_typed_syntax_reads_as_typed_and_tags_fill(runner, workspace, inliner, p
     assert render(subject, context) == SUBJECT_TYPED + "Ada"
 
 
+def build_tricks(runner, workspace, body: str, platform: str) -> tuple[str, str]:
+    """email.html and email.txt of an issue whose body is `body`."""
+    (workspace / "newsletter.toml").write_text(safety.workspace_toml("css-inline"))
+    write_issue(workspace, NAME, f"---\ntitle: Tricks\ndate: 2026-01-05\n---\n\nSome tricks.\n\n{body}\n")
+    result = runner.invoke(main, ["build", "--platform", platform])
+    assert result.exit_code == 0, result.output
+    folder = workspace / "build" / NAME[:-3]
+    return ((folder / "email.html").read_text(encoding="utf-8"),
+            (folder / "email.txt").read_text(encoding="utf-8"))
+
+
 def test_django_comment_and_verbatim_tricks_stay_text(runner, workspace):
     """Django's own escape hatches, typed into an issue, don't open a hole."""
     body = ("{% verbatim %}{{ subscriber.email }}{% endverbatim %} "
             "{% templatetag openvariable %} subscriber.email {% templatetag closevariable %} "
             "{# a comment #} {% comment %}x{% endcomment %} {% debug %} {% load static %}")
-    (workspace / "newsletter.toml").write_text(safety.workspace_toml("css-inline"))
-    write_issue(workspace, NAME, f"---\ntitle: Tricks\ndate: 2026-01-05\n---\n\nSome tricks.\n\n{body}\n")
-    result = runner.invoke(main, ["build", "--platform", "buttondown"])
-    assert result.exit_code == 0, result.output
-    folder = workspace / "build" / NAME[:-3]
-    html = (folder / "email.html").read_text(encoding="utf-8")
-    text = (folder / "email.txt").read_text(encoding="utf-8")
+    html, text = build_tricks(runner, workspace, body, "buttondown")
     assert body in seen(django(html))
     assert body in flat(django(text))
 
@@ -130,13 +135,7 @@ def test_django_comment_and_verbatim_tricks_stay_text(runner, workspace):
 def test_liquid_raw_tricks_stay_text(runner, workspace):
     body = ('{% endraw %}{{ subscriber.email }}{% raw %} {{ "{{" }} {%- comment -%}x{% endcomment %} '
             "{%- liquid echo subscriber.email %} {{- subscriber.email -}}")
-    (workspace / "newsletter.toml").write_text(safety.workspace_toml("css-inline"))
-    write_issue(workspace, NAME, f"---\ntitle: Tricks\ndate: 2026-01-05\n---\n\nSome tricks.\n\n{body}\n")
-    result = runner.invoke(main, ["build", "--platform", "kit"])
-    assert result.exit_code == 0, result.output
-    folder = workspace / "build" / NAME[:-3]
-    html = (folder / "email.html").read_text(encoding="utf-8")
-    text = (folder / "email.txt").read_text(encoding="utf-8")
+    html, text = build_tricks(runner, workspace, body, "kit")
     assert body in seen(liquid(html))
     assert body in flat(liquid(text))
     assert safety.CANARY not in liquid(html) + liquid(text)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import unicodedata
 from email import policy
 from email.errors import MessageError
@@ -23,14 +22,13 @@ from email.message import EmailMessage
 from email.utils import getaddresses, make_msgid
 
 from ..config import Config
+from ..config_values import ENCODED_WORD
 from ..errors import NewsletterError
 from .email import Email
 
 # RFC 2606 keeps .invalid for names that must never resolve: a built file with
 # no sender configured says so instead of inventing a real-looking address.
 NO_ADDRESS = "newsletter@invalid"
-# RFC 2047's encoded word: `=?charset?q?...?=`.
-ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
 
 
 class EncodedSubject:
