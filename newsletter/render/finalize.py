@@ -160,7 +160,10 @@ def finalize_tokens(tokens: list, platform: Platform, config) -> tuple[str, list
             parent = ""
         if token.kind == "text" and parent not in SKIP_TEXT_IN:
             token.raw = writer.write(token.raw)
-        elif token.kind == "start" and any(v and _needs(v) for _, v in token.attrs):
+        # The raw tag first: a template engine reads the bytes, so a `{`
+        # written as `&#123;` is no syntax, and most tags hold nothing to write.
+        elif token.kind == "start" and _needs(token.raw) and \
+                any(v and _needs(v) for _, v in token.attrs):
             token.set_raw_attrs([(name, None if value is None else
                                   writer.write(value, escape_plain=escape_attr))
                                  for name, value in token.attrs])

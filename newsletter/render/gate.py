@@ -40,6 +40,8 @@ BAD_SCHEME = re.compile(r"^(javascript|vbscript|livescript|data):", re.I)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 SUSPECT = re.compile(r"<\s*/?\s*(script|iframe|frame|object|embed|applet|form|base|meta|noembed)"
                      r"|\son[a-z]+\s*=|(javascript|vbscript|livescript|data)\s*:|expression\s*\(|behavior\s*:", re.I)
+STYLE_SCRIPT = re.compile(r"javascript:|expression\s*\(|behavior\s*:", re.I)
+URL_SPACE = re.compile(r"[\x00-\x20]")
 UNRESOLVED = re.compile(r"\[\[[ \t]*(%s)[ \t]*(?:\|[^\]|\n]{0,200})?\]\]" % "|".join(NAMES))
 
 
@@ -147,6 +149,7 @@ def _text(tree) -> list[str]:
 
 def unsafe_markup(tree, depth: int = 0) -> list[str]:
     found = []
+    styles: list[tuple[str, str]] = []
     for el in _elements(tree):
         tag = el.tag.lower()
         if tag == "-comment":
@@ -170,10 +173,14 @@ def unsafe_markup(tree, depth: int = 0) -> list[str]:
             if name.startswith("on"):
                 found.append(f"an event handler {name}= on <{tag}>")
             elif name in URL_ATTRS:
-                url = re.sub(r"[\x00-\x20]", "", value)
+                url = URL_SPACE.sub("", value)
                 if BAD_SCHEME.match(url) and not (tag == "img" and url.lower().startswith("data:image/")):
                     found.append(f"a {url.split(':')[0].lower()}: URL in <{tag} {name}>")
-            elif name == "style" and re.search(r"javascript:|expression\s*\(|behavior\s*:",
-                                               value, re.I):
-                found.append(f"script in a style attribute on <{tag}>")
+            elif name == "style":
+                styles.append((tag, value))
+    # Every element has a style once CSS is inlined: one search over them
+    # all, and only when it finds something, which of them.
+    if styles and STYLE_SCRIPT.search("\n".join(value for _, value in styles)):
+        found += [f"script in a style attribute on <{tag}>" for tag, value in styles
+                  if STYLE_SCRIPT.search(value)]
     return found

@@ -8,108 +8,161 @@ it, with its attributes escaped for an attribute and its text for text.
 This is what lets the last steps (writing service tags, preparing a document
 for premailer) act on what a thing *is* in the document, never on text that
 merely looks like it: a `href="` typed in a sentence is text here, not an
-attribute. html.parser from the standard library does the tokenising; its
-getpos() gives each token's exact source span.
+attribute.
+
+Why by hand: the tokenizer follows the tokenization rules of the HTML
+standard (https://html.spec.whatwg.org/multipage/parsing.html#tokenization)
+for the states an email reaches: data, tag open, end tag open, tag name,
+attribute name and value (double-, single- and unquoted), self-closing,
+markup declarations, comments (with `--!>` and the abrupt `<!-->`), bogus
+comments, and the RAWTEXT/RCDATA content of `style`, `script`, `title` and
+the like. A script is read as RAWTEXT, without the standard's extra states
+for `<!--` inside scripts: no email may hold a script, and the gate
+refuses one wherever it stands. The standard library's html.parser did this job first; it took
+11 ms for a 27 KB email, three times an issue, 40% of a batch build (see
+benchmarks/results.md), because it calls back into Python for every token
+and recomputes line and column positions. Libraries that are fast (lexbor,
+html5ever, lxml) build a tree and do not give back each token's exact
+source text, which is what "unchanged unless edited" needs. Here each token
+is one match of one compiled expression, with possessive quantifiers so no
+match can backtrack into a reading the standard would not make; attributes
+are read only when asked for. tests/test_tokens.py compares the tokens
+with html5lib's tokenizer (the standard's, written out in Python) on
+generated and real documents. The output gate (render/gate.py) still parses
+the finished email with lexbor, so the verdict on what a reader's client
+sees never rests on this module.
 """
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+
+_WS = "\\t\\n\\f\\r "
+# One attribute: a name (its first character may be `=`, `"` or `<`, as the
+# standard allows), then perhaps `=` and a value. A value opened by a quote
+# runs to the matching quote; one never closed runs to the end, so the tag
+# is unterminated, which is the standard's reading too.
+_ATTRIBUTE = (f"[^{_WS}/>][^{_WS}/>=]*+"
+              f"(?:[{_WS}]*+=[{_WS}]*+(?:\"[^\"]*+\"?|'[^']*+'?|[^{_WS}>\"'][^{_WS}>]*+|(?=>)))?+")
 
 
-@dataclass
+def _tag_body(closed: str) -> str:
+    """The rest of a tag after its name, up to its `>`; `closed` names the `/`."""
+    return f"(?:[{_WS}]++|/(?!>)|{_ATTRIBUTE})*+(?P<{closed}>/?)>"
+
+
+# Elements whose content is text up to their own end tag (RAWTEXT, RCDATA,
+# script data): the start tag and that text are one match. `plaintext` never ends.
+_RAW_TEXT = "style|script|xmp|iframe|noembed|noframes|title|textarea"
+_TOKEN = re.compile(
+    # In the order of how often they come, for speed; none overlaps another.
+    r"(?P<text>(?:[^<]++|<(?![a-zA-Z/!?]))++)"
+    rf"|(?P<raw_element>(?P<raw_tag><(?P<raw_name>(?i:{_RAW_TEXT}))(?=[{_WS}/>]){_tag_body('raw_closed')})"
+    rf"(?P<raw_text>.*?)(?=(?i:</(?P=raw_name))[{_WS}/>]|\Z))"
+    rf"|(?P<plaintext>(?P<plain_tag><(?i:plaintext)(?=[{_WS}/>]){_tag_body('plain_closed')})(?P<plain_text>.*))"
+    rf"|(?P<element><(?P<slash>/?)(?P<tag>[a-zA-Z][^{_WS}/>]*+){_tag_body('closed')})"
+    r"|(?P<comment><!--(?:>|->|.*?(?:--!?>|\Z)))"
+    r"|(?P<doctype><![dD][oO][cC][tT][yY][pP][eE][^>]*+>?)"
+    # `<!x>`, `<?x>`, `</1>`: the standard's bogus comments.
+    r"|(?P<bogus><(?:!|\?|/(?=[^a-zA-Z>]))[^>]*+>?)"
+    r"|(?P<empty_end></>)"
+    # A tag that the document ends inside: the standard drops it, so it is
+    # nothing any reader sees; kept whole so that joining still gives the input.
+    r"|(?P<unterminated></?[a-zA-Z].*+)"
+    r"|(?P<lone><)",   # `</` at the very end
+    re.DOTALL)
+_ATTRIBUTES = re.compile(
+    f"(?P<name>[^{_WS}/>][^{_WS}/>=]*+)"
+    f"(?:[{_WS}]*+=[{_WS}]*+(?:\"(?P<dq>[^\"]*+)\"|'(?P<sq>[^']*+)'|(?P<uq>[^{_WS}>\"'][^{_WS}>]*+)|(?=>)))?+")
+
+
 class Token:
-    kind: str                     # start | end | text | comment | other
-    raw: str                      # exactly as in the source
-    tag: str = ""
-    attrs: list[tuple[str, str | None]] = field(default_factory=list)
-    closed: bool = False          # <br /> rather than <br>
+    """One piece of the document; `raw` is exactly its source text until edited."""
+    __slots__ = ("kind", "raw", "tag", "closed", "_attrs")
+
+    def __init__(self, kind: str, raw: str, tag: str = "",
+                 attrs: list[tuple[str, str | None]] | None = None, closed: bool = False):
+        self.kind = kind          # start | end | text | comment | other
+        self.raw = raw
+        self.tag = tag            # lower case, for start and end tags
+        self.closed = closed      # <br /> rather than <br>
+        self._attrs = attrs
+
+    @property
+    def attrs(self) -> list[tuple[str, str | None]]:
+        """A start tag's attributes in order: names lower-cased, values with
+        character references decoded (None for a bare name)."""
+        if self._attrs is None:
+            self._attrs = _read_attrs(self.raw, len(self.tag) + 1) if self.kind == "start" else []
+        return self._attrs
 
     def set_attrs(self, attrs: list[tuple[str, str | None]]) -> None:
         """Replace the attributes, writing the tag anew with each value escaped."""
         self.set_raw_attrs([(name, None if value is None else escape_attr(value))
                             for name, value in attrs])
 
-
     def set_raw_attrs(self, attrs: list[tuple[str, str | None]]) -> None:
         """The same, with values the caller has already escaped for an attribute."""
-        self.attrs = attrs
+        self._attrs = [(name, None if value is None else html.unescape(value))
+                       for name, value in attrs]
         parts = [self.tag] + [name if value is None else f'{name}="{value}"' for name, value in attrs]
         self.raw = "<" + " ".join(parts) + (" />" if self.closed else ">")
+
+    def __repr__(self) -> str:
+        return f"Token({self.kind!r}, {self.raw!r})"
+
+
+def _read_attrs(raw: str, start: int) -> list[tuple[str, str | None]]:
+    attrs = []
+    # The tag's closing `>` or `/>` can't start a name, so it is never read as one.
+    for match in _ATTRIBUTES.finditer(raw, start):
+        value = match.group("dq")
+        if value is None:
+            value = match.group("sq")
+        if value is None:
+            value = match.group("uq")
+        if value is None and "=" in match.group(0)[len(match.group("name")):]:
+            value = ""   # `a=` before `>`: an empty value
+        attrs.append((match.group("name").lower(),
+                      None if value is None else html.unescape(value)))
+    return attrs
 
 
 def escape_attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class _Tokenizer(HTMLParser):
-    def __init__(self, source: str):
-        super().__init__(convert_charrefs=False)
-        self.source = source
-        self.tokens: list[Token] = []
-        # Offsets of each line's start, to turn getpos() into a string index.
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
-
-    def _offset(self) -> int:
-        line, col = self.getpos()
-        return self.line_starts[line - 1] + col
-
-    # HTMLParser calls these with getpos() at the token's start; `tokenize`
-    # cuts the source at the next token's start.
-    def handle_starttag(self, tag, attrs):
-        self._mark("start", tag=tag, attrs=attrs)
-
-    def handle_startendtag(self, tag, attrs):
-        self._mark("start", tag=tag, attrs=attrs, closed=True)
-
-    def handle_endtag(self, tag):
-        self._mark("end", tag=tag)
-
-    def handle_data(self, data):
-        self._mark("text")
-
-    def handle_entityref(self, name):
-        self._mark("text")
-
-    def handle_charref(self, name):
-        self._mark("text")
-
-    def handle_comment(self, data):
-        self._mark("comment")
-
-    def handle_decl(self, decl):
-        self._mark("other")
-
-    def unknown_decl(self, data):
-        self._mark("other")
-
-    def handle_pi(self, data):
-        self._mark("other")
-
-    def _mark(self, kind: str, **extra) -> None:
-        self.tokens.append(Token(kind, "", **extra))
-        self.tokens[-1].start = self._offset()   # type: ignore[attr-defined]
-
-
 def tokenize(source: str) -> list[Token]:
-    parser = _Tokenizer(source)
-    parser.feed(source)
-    parser.close()
-    tokens = parser.tokens
-    # Each token runs from its start to the next token's start.
-    starts = [t.start for t in tokens] + [len(source)]   # type: ignore[attr-defined]
-    merged: list[Token] = []
-    if tokens and starts[0] > 0:
-        merged.append(Token("text", source[:starts[0]]))
-    for token, start, end in zip(tokens, starts, starts[1:]):
-        token.raw = source[start:end]
-        if token.kind == "text" and merged and merged[-1].kind == "text":
-            merged[-1].raw += token.raw      # entities and data: one text run
-        else:
-            merged.append(token)
-    return merged
+    """The document's tokens; "".join(t.raw for t in tokens) == source."""
+    tokens: list[Token] = []
+    append = tokens.append
+    for match in _TOKEN.finditer(source):   # the alternatives cover every position
+        kind = match.lastgroup
+        if kind == "element":
+            slash, tag, closed = match.group("slash", "tag", "closed")
+            if slash:
+                append(Token("end", match[0], tag.lower()))
+            else:
+                append(Token("start", match[0], tag.lower(), closed=bool(closed)))
+        elif kind == "text" or kind == "lone":
+            if tokens and tokens[-1].kind == "text":   # a lone `<` and what follows: one run
+                tokens[-1].raw += match[0]
+            else:
+                append(Token("text", match[0]))
+        elif kind == "raw_element" or kind == "plaintext":
+            prefix = "raw" if kind == "raw_element" else "plain"
+            start_tag, closed, text = match.group(f"{prefix}_tag", f"{prefix}_closed",
+                                                  f"{prefix}_text")
+            name = "plaintext" if prefix == "plain" else match["raw_name"].lower()
+            append(Token("start", start_tag, name, closed=bool(closed)))
+            if text:
+                append(Token("text", text))
+        elif kind == "comment" or kind == "bogus":
+            append(Token("comment", match[0]))
+        else:   # doctype, `</>`, a tag the document ends inside
+            append(Token("other", match[0]))
+    return tokens
 
 
 def join(tokens: list[Token]) -> str:
@@ -140,9 +193,9 @@ def protect_attributes(mjml: str) -> str:
     def refs(text: str) -> str:
         return "".join(f"&#{ord(c)};" if _debug_escaped(c) else c for c in text)
 
-    # Most emails have nothing to protect, and tokenizing costs 4 ms: skip it
-    # when no character but line breaks and tabs would be escaped, and none
-    # of those is inside a quoted value. Only a shortcut: any doubt tokenizes.
+    # Most emails have nothing to protect: skip the tokenizing when no
+    # character but line breaks and tabs would be escaped, and none of those
+    # is inside a quoted value. Only a shortcut: any doubt tokenizes.
     if not any(map(_debug_escaped, set(mjml) - {"\n", "\t", "\r"})) and \
             not _BREAK_IN_VALUE.search(mjml):
         return mjml
