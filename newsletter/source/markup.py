@@ -252,7 +252,7 @@ def sanitize(raw: str, report: Report, fix_url: Callable[[str, str], str | None]
         # A third of inline runs are plain text. The pre-scan finds no tag in
         # it, nh3 keeps it as it is (escaping only what the tree builder
         # unescapes again) and the tree builder gets it as one piece of data,
-        # so the result is that one string; tests/test_sanitize_fast.py holds
+        # so the result is that one string; tests/test_fast_paths.py holds
         # both ways to the same result.
         text = CONTROL.sub("", raw)
         return [text] if text else []

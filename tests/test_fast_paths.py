@@ -1,16 +1,21 @@
-"""markup.sanitize's plain-text shortcut against the full parse it skips.
+"""Shortcuts taken for speed, each against the longer way it skips.
 
-sanitize() returns plain text without running the pre-scan, nh3 and the tree
-builder; here both ways must give the same nodes and the same reports, on
-hostile text, on every inline run and HTML block of the fixture issues, and
-on what hypothesis makes up.
+- markup.sanitize returns plain text without running the pre-scan, nh3 and
+  the tree builder: both ways must give the same nodes and the same reports,
+  on hostile text, on every inline run and HTML block of the fixture issues,
+  and on what hypothesis makes up.
+- The leftover-todo check blanks addresses and code only in lines that hold
+  a word TODO can match: no other line can give a match once blanked.
+- The text part's wrapping writes a line that fits as it is, as textwrap does.
 """
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from newsletter.checks import text as checks_text
 from newsletter.content.reader import MD, prepare
+from newsletter.render import text as render_text
 from newsletter.source import markup
 
 from conftest import ROOT
@@ -89,3 +94,55 @@ def test_any_text(raw):
 def test_text_near_the_edges(raw):
     fast, full = both(raw)
     assert fast == full
+
+
+# -- leftover-todo: lines without a word TODO can match ----------------------
+
+PIECES = ["TODO", "TK", " Maxx", "XXX", "FIXME", "lorem", "Lorem", " ", "ipsum", "`", "](",
+          ")", "https://", "Https://x", "src=", "href=", "'", '"', "x", "_", "\n", "]", "(", "T", "O"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=14).map("".join))
+def test_todo_needs_one_of_its_words(line):
+    blanked = checks_text.NOT_PROSE.sub(checks_text._blank, line)
+    if not checks_text.TODO_WORDS.search(line):
+        assert not checks_text.TODO.search(blanked)
+
+
+def test_todo_in_blanked_text_still_found():
+    # "TK Maxx" is a name, but with an address blanked after TK it is TK alone.
+    line = "TK Https://example.org/x"
+    assert checks_text.TODO_WORDS.search(line)
+    assert checks_text.TODO.search(checks_text.NOT_PROSE.sub(checks_text._blank, line))
+
+
+# -- the text part's wrapping --------------------------------------------------
+
+def textwrap_way(text: str, indent: str, first, width: int) -> list[str]:
+    """_wrap as it was: textwrap for every line."""
+    import textwrap
+    lines: list[str] = []
+    first = indent if first is None else first
+    for raw in text.split("\n"):
+        words = " ".join(raw.split())
+        if not words:
+            if lines and lines[-1] != "":
+                lines.append("")
+            continue
+        lines.extend(textwrap.wrap(words, width, initial_indent=first if not lines else indent,
+                                   subsequent_indent=indent, break_long_words=False,
+                                   break_on_hyphens=False))
+    return lines or [first.rstrip()]
+
+
+WORDS = ["a", "word", "longerword", "https://example.org/a-long/address?x=1", " ", "  ", "\n",
+         "\t", "\u3000", "\x1f", "\xa0", "-", "--", "é", "\u200b", "x" * 80]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=30).map("".join),
+       st.sampled_from(["", "   ", "    "]), st.sampled_from([None, "", "1. ", "  - "]),
+       st.integers(min_value=1, max_value=80))
+def test_wrap_as_textwrap(text, indent, first, width):
+    assert render_text._wrap(text, indent, first, width) == textwrap_way(text, indent, first, width)
