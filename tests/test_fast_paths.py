@@ -146,3 +146,21 @@ WORDS = ["a", "word", "longerword", "https://example.org/a-long/address?x=1", " 
        st.integers(min_value=1, max_value=80))
 def test_wrap_as_textwrap(text, indent, first, width):
     assert render_text._wrap(text, indent, first, width) == textwrap_way(text, indent, first, width)
+
+
+# -- dates: lines without a month's first three letters -------------------------
+
+def test_every_month_name_starts_with_a_hint():
+    # DATE matches from a name of _MONTH's group; each starts with a hint, as written.
+    names = checks_text._MONTH[1:checks_text._MONTH.index(")")].split("|")
+    assert len(names) >= 24
+    for name in names:
+        assert checks_text.MONTH_HINT.match(name), name
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["May", "may", "MAY", "Sept", "sep", "12", " ", ",", "2026", "-",
+                                 "Tuesday", "June", "jun", "e", "th", "Ma", "y"]), max_size=12).map("".join))
+def test_no_hint_no_date(line):
+    if checks_text.DATE.search(line):
+        assert checks_text.MONTH_HINT.search(line)

@@ -53,6 +53,9 @@ DATE = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:|\d)"
                   rf"(?:\s*(?:-|–|—|to|through|until|and|&)\s*(?:{_MONTH}\s+)?"
                   r"(\d{1,2})(?:st|nd|rd|th)?\b(?!:))?"
                   r"(?:,?\s+(\d{4})\b)?")
+# The first three letters of each name DATE knows, as it is written (DATE
+# ignores no case): a line without one holds no date, and most lines don't.
+MONTH_HINT = re.compile("|".join(sorted({name[:3] for name in MONTHS})))
 # Words that say a sentence looks back on purpose ("thanks to all who came").
 RECAP = re.compile(r"\b(was|were|held|happened|attended|came|joined|thanks?|recap|last|ago|"
                    r"took place|did|had|opened|began|started|since)\b", re.I)
@@ -130,6 +133,8 @@ def event_past(ctx: Ctx) -> None:
 def date_past(ctx: Ctx) -> None:
     today = ctx.issue.day
     for i, text in enumerate(ctx.text):
+        if not MONTH_HINT.search(text):
+            continue
         dates = [(m, when) for m in DATE.finditer(text) if (when := _date_of(m, today))]
         if not dates:
             continue
@@ -157,6 +162,8 @@ def weekdays(ctx: Ctx) -> None:
     """'Tuesday, May 12' when May 12 is a Wednesday: one of the two is wrong."""
     issued = ctx.issue.day
     for i, text in enumerate(ctx.text):
+        if not MONTH_HINT.search(text):
+            continue
         for match in DATE.finditer(text):
             named = WEEKDAY_BEFORE.search(text[max(0, match.start() - 14):match.start()])
             if not named:

@@ -334,8 +334,10 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
     breaks = [m.start() for m in re.finditer("\n", body)]
     body = marker.placeholders(body, lambda at: issue.body_line + bisect.bisect_left(breaks, at))
     # Before parsing, `[text](url)` is a link: bracketed tags are marked later.
-    body = "\n".join(marker.literals(line, issue.body_line + i, brackets=False)
-                     for i, line in enumerate(body.split("\n")))
+    # Without `{` or `*|` in it no line has a literal to mark (most bodies).
+    if "{" in body or "*|" in body:
+        body = "\n".join(marker.literals(line, issue.body_line + i, brackets=False)
+                         for i, line in enumerate(body.split("\n")))
     reader = _Reader(issue, config, body.split("\n"), problems, marker)
     blocks, _ = reader.blocks(MD.parse(body), 0, None)
 
