@@ -4,9 +4,13 @@
   the tree builder: both ways must give the same nodes and the same reports,
   on hostile text, on every inline run and HTML block of the fixture issues,
   and on what hypothesis makes up.
+- markup.sanitize skips the pre-scan for what markdown-it writes from
+  Markdown without raw HTML or a dangerous address: there the pre-scan
+  gives the HTML back as it is and reports nothing.
 - The leftover-todo check blanks addresses and code only in lines that hold
   a word TODO can match: no other line can give a match once blanked.
 - The text part's wrapping writes a line that fits as it is, as textwrap does.
+- The date checks read only lines holding a month's first three letters.
 """
 from __future__ import annotations
 
@@ -59,16 +63,24 @@ def test_some_tricky_text_takes_the_shortcut():
     assert markup.sanitize("a\x01\xa0b > c", None, None) == ["a\xa0b > c"]
 
 
+def fixture_texts() -> list[str]:
+    paths = sorted((ROOT / "tests" / "fixtures").rglob("*.md")) + sorted((ROOT / "issues").glob("*.md"))
+    return [prepare(path.read_text(encoding="utf-8")) for path in paths]
+
+
+def inline_runs(markdown: str) -> list[tuple[str, bool]]:
+    """Each inline run markdown-it makes of `markdown`, with whether it needs the pre-scan."""
+    return [(MD.renderer.renderInline(token.children or [], MD.options, {}),
+             markup.prescan_needed(token.children or []))
+            for token in MD.parse(markdown) if token.type == "inline"]
+
+
 def markdown_runs() -> list[str]:
     """Every inline run and HTML block markdown-it makes of the fixture issues."""
     runs = []
-    paths = sorted((ROOT / "tests" / "fixtures").rglob("*.md")) + sorted((ROOT / "issues").glob("*.md"))
-    for path in paths:
-        for token in MD.parse(prepare(path.read_text(encoding="utf-8"))):
-            if token.type == "inline":
-                runs.append(MD.renderer.renderInline(token.children or [], MD.options, {}))
-            elif token.type == "html_block":
-                runs.append(token.content)
+    for text in fixture_texts():
+        runs += [run for run, _ in inline_runs(text)]
+        runs += [token.content for token in MD.parse(text) if token.type == "html_block"]
     return runs
 
 
@@ -94,6 +106,62 @@ def test_any_text(raw):
 def test_text_near_the_edges(raw):
     fast, full = both(raw)
     assert fast == full
+
+
+# -- the pre-scan, skipped for Markdown without raw HTML ------------------------
+
+def prescan(raw: str):
+    reports = []
+    scan = markup._Prescan(lambda *report: reports.append(report))
+    scan.feed(raw)
+    scan.close()
+    return "".join(scan.out), reports
+
+
+def assert_prescan_has_nothing_to_do(markdown: str) -> int:
+    skipped = 0
+    for run, needed in inline_runs(markdown):
+        if not needed:
+            skipped += 1
+            assert prescan(run) == (run, []), run
+            assert both_scans(run)[0] == both_scans(run)[1], run
+    return skipped
+
+
+def both_scans(raw: str):
+    results = []
+    for scan in (True, False):
+        reports = []
+        nodes = markup._parse(raw, lambda *report: reports.append(report), lambda url, tag: url, scan)
+        results.append((nodes, reports))
+    return results
+
+
+def test_fixture_markdown_needs_no_prescan():
+    assert sum(assert_prescan_has_nothing_to_do(text) for text in fixture_texts()) >= 50
+
+
+def test_what_needs_the_prescan():
+    needed = [needed for _, needed in inline_runs(
+        "[a](javascript:alert(1))\n\n![x](data:image/png,x)\n\nhi <b>there</b>\n\n"
+        "![alt <i>x</i>](a.png)\n\n[a](https://example.org) *b*")]
+    assert needed == [True, True, True, True, False]
+
+
+MARKDOWN = ["a", " ", "\n", "  \n", "\\", "*em*", "**strong**", "~~s~~", "`co<de>`", "_", "*",
+            "[a](https://example.org/?a=1&b=2 \"ti&tle'\")", "[x](<java script:x>)", "[x](JavaScript:x)",
+            "[x](vbscript:x)", "[x](/rel)", "[x](#frag)", "[x]( data:x)", "![alt *b*](x.png \"t\")",
+            "![](//cdn.example.org/a.png)", "www.example.org", "https://example.org/a_(b)", "x@y.org",
+            "<https://auto.link>", "<me@example.org>", "mailto:x@y.z", "&amp;", "&#65;", "&nbsp;", "&#0;",
+            "&bogus;", "AT&T", "<", ">", "\"", "'", "{:target=_blank}", "\u200b", "\ufeff", "\xa0",
+            "style='background: red'", "style=\"background:#123\"", "<b>", "</b>", "<!--", "[[first",
+            "{{ x }}", "| a | b |\n|---|---|\n| c | d |\n", "# h\n", "- item\n", "> q\n", "```\ncode\n```\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(MARKDOWN), max_size=16).map("".join))
+def test_markdown_needs_no_prescan(markdown):
+    assert_prescan_has_nothing_to_do(markdown)
 
 
 # -- leftover-todo: lines without a word TODO can match ----------------------

@@ -17,7 +17,7 @@ from ..config import Config
 from ..errors import IssueError, Problems
 from ..source.events import DOMAIN, EMAIL, event_field, read_event
 from ..source.issue import Issue
-from ..source.markup import Element, NestingError, Node, links, sanitize, text_of
+from ..source.markup import Element, NestingError, Node, links, prescan_needed, sanitize, text_of
 from .hierarchy import call_to_action, rank
 from .labels import choose_button
 from .model import Block, Content, Item, Section
@@ -176,13 +176,13 @@ class _Reader:
                 self.reporter(token.map)("link-scheme", f"link {following.content!r} has no "
                                          f"scheme; using {child.attrGet('href')}", following.content)
         html = MD.renderer.renderInline(token.children or [], MD.options, {})
-        return self.sanitize(html, token.map)
+        return self.sanitize(html, token.map, prescan_needed(token.children or []))
 
-    def sanitize(self, html: str, token_map) -> list[Node]:
+    def sanitize(self, html: str, token_map, prescan: bool = True) -> list[Node]:
         """markup.sanitize, with HTML nested too deeply an error at the block's line,
         and template-like text marked in what readers will see."""
         try:
-            nodes = sanitize(html, self.reporter(token_map), self.fixer(token_map))
+            nodes = sanitize(html, self.reporter(token_map), self.fixer(token_map), prescan)
         except NestingError as exc:
             raise IssueError(self.issue.path, self.file_line(token_map), str(exc)) from None
         return self.marker.nodes(nodes, self.file_line(token_map))

@@ -242,11 +242,13 @@ _CLEANER = nh3.Cleaner(
 _NOT_PLAIN = re.compile(r"[<&\r\0\ufeff\ud800-\udfff]")
 
 
-def sanitize(raw: str, report: Report, fix_url: Callable[[str, str], str | None]) -> list[Node]:
+def sanitize(raw: str, report: Report, fix_url: Callable[[str, str], str | None],
+             prescan: bool = True) -> list[Node]:
     """Turn raw HTML into a safe node tree.
 
     `fix_url(url, tag)` returns the URL to use (made absolute, scheme added)
-    or None to drop it; it does its own reporting.
+    or None to drop it; it does its own reporting. `prescan=False` says the
+    pre-scan has nothing to find (see `prescan_needed`): nh3 cleans all the same.
     """
     if not _NOT_PLAIN.search(raw):
         # A third of inline runs are plain text. The pre-scan finds no tag in
@@ -256,20 +258,43 @@ def sanitize(raw: str, report: Report, fix_url: Callable[[str, str], str | None]
         # both ways to the same result.
         text = CONTROL.sub("", raw)
         return [text] if text else []
-    return _parse(raw, report, fix_url)
+    return _parse(raw, report, fix_url, prescan)
 
 
-def _parse(raw: str, report: Report, fix_url: Callable[[str, str], str | None]) -> list[Node]:
-    scan = _Prescan(report)
-    scan.feed(raw)
-    scan.close()
-    clean = _CLEANER.clean(_background_colours("".join(scan.out)))
+def _parse(raw: str, report: Report, fix_url: Callable[[str, str], str | None],
+           prescan: bool = True) -> list[Node]:
+    if prescan:
+        scan = _Prescan(report)
+        scan.feed(raw)
+        scan.close()
+        raw = "".join(scan.out)
+    clean = _CLEANER.clean(_background_colours(raw))
     builder = _TreeBuilder()
     builder.feed(clean)
     builder.close()
     nodes = builder.root.children
     _fix_urls(nodes, fix_url)
     return nodes
+
+
+def prescan_needed(tokens) -> bool:
+    """Whether markdown-it's rendering of these inline tokens needs the pre-scan.
+
+    Without raw HTML (html_inline) markdown-it writes only a, em, strong, s,
+    code, br and img, with href, title, src and alt, and escapes all text and
+    attribute values: the pre-scan would give that HTML back as it is and
+    report nothing but a dangerous href or src. It took a quarter of the
+    sanitising time; tests/test_fast_paths.py holds both ways to one result.
+    """
+    for token in tokens:
+        if token.type == "html_inline":
+            return True
+        for name in ("href", "src"):
+            if BAD_URL.match(token.attrGet(name) or ""):
+                return True
+        if token.children and prescan_needed(token.children):
+            return True
+    return False
 
 
 def _fix_urls(nodes: list[Node], fix_url) -> None:
