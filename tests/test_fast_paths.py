@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from newsletter.checks import text as checks_text
 from newsletter.content.reader import MD, prepare
@@ -187,24 +187,7 @@ def test_todo_in_blanked_text_still_found():
 
 # -- the text part's wrapping --------------------------------------------------
 
-def textwrap_way(text: str, indent: str, first, width: int) -> list[str]:
-    """_wrap as it was: textwrap for every line."""
-    import textwrap
-    lines: list[str] = []
-    first = indent if first is None else first
-    for raw in text.split("\n"):
-        words = " ".join(raw.split())
-        if not words:
-            if lines and lines[-1] != "":
-                lines.append("")
-            continue
-        lines.extend(textwrap.wrap(words, width, initial_indent=first if not lines else indent,
-                                   subsequent_indent=indent, break_long_words=False,
-                                   break_on_hyphens=False))
-    return lines or [first.rstrip()]
-
-
-WORDS = ["a", "word", "longerword", "https://example.org/a-long/address?x=1", " ", "  ", "\n",
+WORDS = ["a", "word", "longerword", "https://example.org/a-long/address?x=1", " ", "  ",
          "\t", "\u3000", "\x1f", "\xa0", "-", "--", "é", "\u200b", "x" * 80]
 
 
@@ -212,8 +195,18 @@ WORDS = ["a", "word", "longerword", "https://example.org/a-long/address?x=1", " 
 @given(st.lists(st.sampled_from(WORDS), max_size=30).map("".join),
        st.sampled_from(["", "   ", "    "]), st.sampled_from([None, "", "1. ", "  - "]),
        st.integers(min_value=1, max_value=80))
+@example("aaa bbb", "", None, 7)          # fits exactly
+@example("aaa bbb", "", None, 6)          # one too many
+@example(" aaa\tbbb ", "  ", "1. ", 10)   # fits with its lead
+@example(" aaa\tbbb ", "  ", "1. ", 9)
 def test_wrap_as_textwrap(text, indent, first, width):
-    assert render_text._wrap(text, indent, first, width) == textwrap_way(text, indent, first, width)
+    """One paragraph, as textwrap wraps it whether it fits or not."""
+    import textwrap
+    lead = indent if first is None else first
+    words = " ".join(text.split())
+    expected = textwrap.wrap(words, width, initial_indent=lead, subsequent_indent=indent,
+                             break_long_words=False, break_on_hyphens=False) if words else []
+    assert render_text._wrap(text, indent, first, width) == (expected or [lead.rstrip()])
 
 
 # -- dates: lines without a month's first three letters -------------------------
