@@ -334,8 +334,7 @@ def build_content(issue: Issue, config: Config, problems: Problems | None = None
     breaks = [m.start() for m in re.finditer("\n", body)]
     body = marker.placeholders(body, lambda at: issue.body_line + bisect.bisect_left(breaks, at))
     # Before parsing, `[text](url)` is a link: bracketed tags are marked later.
-    # Without `{` or `*|` in it no line has a literal to mark (most bodies).
-    if "{" in body or "*|" in body:
+    if "{" in body or "*|" in body:   # else no line holds a literal (most bodies)
         body = "\n".join(marker.literals(line, issue.body_line + i, brackets=False)
                          for i, line in enumerate(body.split("\n")))
     reader = _Reader(issue, config, body.split("\n"), problems, marker)
