@@ -6,15 +6,18 @@ Each round runs, in turn: `newsletter --help`, `newsletter build ISSUE` (the
 first bundled sample issue), both with our modules' bytecode cached (as pip
 installs them) and without (PYTHONDONTWRITEBYTECODE=1, so every module is
 compiled from source each time), then the MJML JS CLI (.tools/) on the same
-email.mjml. Prints min / median / max wall seconds of each, each one's ratio
-to the MJML CLI of the same round, then the ten imports of `build ISSUE` with
+email.mjml. Prints min / median / max wall seconds of each (and its median
+CPU seconds, steadier on a shared machine), each one's ratio to the MJML CLI
+of the same round, then the ten imports of `build ISSUE` with
 the most self time (`python -X importtime`).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,11 +29,14 @@ from archive_speed import ROOT, machine, mjml_cli, spread
 PY = [sys.executable, "-m", "newsletter"]
 
 
-def run(cmd: list[str], cwd: Path, env: dict | None = None) -> float:
-    """Wall seconds of one run, which must succeed."""
+def run(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one run, which must succeed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, check=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def importtime(work: Path, env: dict, issue: Path) -> None:
@@ -71,18 +77,20 @@ def main() -> None:
             run(PY + args_, work, env)
         mjml = work / "build" / issue.stem / "email.mjml"
         node = [str(mjml_cli()), str(mjml), "-o", str(work / "out.html")]
-        times: dict[str, list[float]] = {name: [] for name in [*commands, "mjml CLI"]}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in [*commands, "mjml CLI"]}
         ratios: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.runs):
-            walls = {name: run(PY + args_, work, env) for name, (args_, env) in commands.items()}
+            ours = {name: run(PY + args_, work, env) for name, (args_, env) in commands.items()}
             theirs = run(node, work)
             times["mjml CLI"].append(theirs)
-            for name, wall in walls.items():
-                times[name].append(wall)
-                ratios[name].append(wall / theirs)
+            for name, wall_cpu in ours.items():
+                times[name].append(wall_cpu)
+                ratios[name].append(wall_cpu[0] / theirs[0])
         for name, values in times.items():
-            ratio = f"   / mjml CLI {spread(ratios[name], 'x')}" if name in ratios else ""
-            print(f"{name:24} wall {spread(values)}{ratio}")
+            print(f"{name:24} wall {spread([v[0] for v in values])}; "
+                  f"CPU median {statistics.median(v[1] for v in values):.3f} s")
+            if name in ratios:
+                print(f"{'':24} wall / mjml CLI's, pair by pair: {spread(ratios[name], 'x')}")
         importtime(work, pyc, issue)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
