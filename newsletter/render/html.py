@@ -75,8 +75,8 @@ def cache_dir() -> str | None:
     """$XDG_CACHE_HOME/newsletter/templates (else ~/.cache/...), made 0700; None
     when it cannot be made or is not safely ours.
 
-    Jinja would compile the theme afresh in every process, which is about
-    half of `newsletter build ISSUE`; its compiled code is kept here instead.
+    Jinja would compile the theme afresh in every process, about a seventh
+    of `newsletter build ISSUE` (~50 ms); its compiled code is kept here instead.
     The folder must be the user's own and closed to others: whoever can write
     to it chooses the code a build runs.
     """
