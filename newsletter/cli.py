@@ -1,6 +1,8 @@
 """The command line: each command parses options and calls one function."""
 from __future__ import annotations
 
+import contextlib
+import gc
 from typing import TYPE_CHECKING
 
 import click
@@ -19,6 +21,20 @@ class PathType(click.Path):
     def coerce_path_result(self, value):
         from pathlib import Path
         return Path(value)
+
+
+@contextlib.contextmanager
+def loading_pipeline():
+    """The cyclic garbage collector paused while the pipeline's modules load:
+    they make no garbage, yet it would walk them some 60 times, ~10 ms of the
+    ~0.3 s of `newsletter build ISSUE`."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def load_config(*args, **overrides):
@@ -121,7 +137,8 @@ def build(paths, config_path, output_dir, platform, site_url, strict,
     With --all, build every issue in issues/ that changed, in parallel, and
     the web archive (build/site/).
     """
-    from .build import build as run_build   # late: keeps `newsletter --help` fast
+    with loading_pipeline():   # here, not at the top: keeps `newsletter --help` fast
+        from .build import build as run_build
 
     if build_every or jobs or force:
         if paths or screenshots or not build_every:
@@ -308,7 +325,8 @@ def check(paths, config_path, platform, site_url, strict, fmt, allow_missing_uns
     """Check PATHS (default: every issue in issues/) and list every problem."""
     import json
 
-    from .build import check_paths
+    with loading_pipeline():
+        from .build import check_paths
 
     problems = Problems()
     try:
