@@ -7,6 +7,7 @@ Also where a key's line is found, and what a CSS colour is.
 """
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -55,8 +56,15 @@ def table_key_line(text: str, table: str, key: str) -> int | None:
 # rgb()/rgba()/hsl()/hsla() of numbers, or one of the CSS named colours.
 HEX_COLOR = re.compile(r"#([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 _NUMBER = r"\s*[-+]?(\d+\.?\d*|\.\d+)(%|deg)?\s*"
-FUNCTION_COLOR = re.compile(rf"(rgba?|hsla?)\(({_NUMBER},){{2}}{_NUMBER}(,{_NUMBER})?\)"
-                            rf"|(rgba?|hsla?)\(({_NUMBER}){{3}}(/{_NUMBER})?\)", re.I)
+
+
+@functools.cache
+def function_color() -> re.Pattern:
+    # Compiled when first needed (~0.7 ms): most themes give hex colours only.
+    return re.compile(rf"(rgba?|hsla?)\(({_NUMBER},){{2}}{_NUMBER}(,{_NUMBER})?\)"
+                      rf"|(rgba?|hsla?)\(({_NUMBER}){{3}}(/{_NUMBER})?\)", re.I)
+
+
 # The 148 named colours of CSS Color Module Level 4.
 NAMED_COLORS = frozenset("""
 aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue
@@ -83,7 +91,7 @@ def is_color(value) -> bool:
     if not isinstance(value, str):
         return False
     value = value.strip()
-    return bool(HEX_COLOR.fullmatch(value) or FUNCTION_COLOR.fullmatch(value)) \
+    return bool(HEX_COLOR.fullmatch(value) or function_color().fullmatch(value)) \
         or value.lower() in NAMED_COLORS
 
 

@@ -5,8 +5,6 @@ together, like MkDocs' (errors, warnings) with --strict.
 """
 from __future__ import annotations
 
-import difflib
-import fnmatch
 import os
 from dataclasses import dataclass
 
@@ -111,6 +109,9 @@ def ignore_list(value) -> list[str]:
 
 def unknown_id(id: str) -> str:
     """A message when `id` (or a pattern like link-*) names no check, else ''."""
+    import difflib   # only for `ignore` lists: `newsletter --help` goes without
+    import fnmatch
+
     if any(fnmatch.fnmatchcase(known, id) for known in IDS):
         return ""
     close = difflib.get_close_matches(id, list(IDS), n=1)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import hugo, jekyll, markdown, pelican, shortcodes
+from . import hugo, jekyll, markdown, pelican
 from .common import Raw
 
 READERS = {"jekyll": jekyll.read, "pelican": pelican.read, "hugo": hugo.read,
@@ -42,6 +42,7 @@ def read(path: Path, text: str, format: str = "auto") -> Raw:
     """The file read by its format's reader; `format` "auto" sniffs it."""
     raw = READERS[sniff(text) if format == "auto" else format](path, text)
     if raw.format != "jekyll":
+        from . import shortcodes   # late: Jekyll files, the usual kind, never need it
         # Jekyll files never meant Hugo's shortcodes, and must build as before.
         raw.body = shortcodes.convert(raw.body)
     return raw
