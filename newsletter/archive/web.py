@@ -61,9 +61,9 @@ def _is_separator(token: Token) -> bool:
     return token.kind == "text" and token.raw.strip() in SEPARATORS
 
 
-def web_tokens(document: str, header: str) -> list[Token]:
-    """The marked HTML's tokens, less the dropped links and tracking, plus the header."""
-    tokens = tokenize(document)
+def web_tokens(tokens: list[Token], header: str) -> list[Token]:
+    """The marked HTML's tokens, less the dropped links and tracking, plus the
+    header; `tokens` are left as they are."""
     out: list[Token] = []
     skipping = just_dropped = False
     for token in tokens:
@@ -85,6 +85,7 @@ def web_tokens(document: str, header: str) -> list[Token]:
             attrs = [(name, untracked(value) if name == "href" and value else value)
                      for name, value in token.attrs]
             if attrs != token.attrs:
+                token = Token("start", token.raw, token.tag, closed=token.closed)
                 token.set_attrs(attrs)
         out.append(token)
         if token.kind == "start" and token.tag == "body" and header:
@@ -107,7 +108,7 @@ def web_version(email: Email, config: Config, index_href: str = "../") -> str:
     marked = email.marked.get("html")
     if not marked:
         raise ValueError("this Email carries no marked parts; build it in this process")
-    tokens = web_tokens(marked, header_html(config, index_href))
+    tokens = web_tokens(email.marked_tokens or tokenize(marked), header_html(config, index_href))
     # Filled as render.email.filled fills, on the tokens already made: only
     # the HTML, which is all the page shows, and without tokenizing it again.
     return finalize_tokens(tokens, platforms.FILLED, config)[0]

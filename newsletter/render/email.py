@@ -16,10 +16,11 @@ from ..content.model import Content
 from ..content.placeholders import Marker
 from ..errors import Problems
 from . import platforms
-from .finalize import finalize_html, finalize_text
+from .finalize import finalize_html, finalize_text, finalize_tokens
 from .html import compile_mjml, render_mjml
 from .inline import inline_css
 from .text import render_text
+from .tokens import Token, tokenize
 
 
 @dataclass
@@ -39,6 +40,9 @@ class Email:
     # subject, preheader), for `filled`. They hold this process's markers, so
     # they are never written out; `filled` must run in the process that built.
     marked: dict[str, str] = field(default_factory=dict, repr=False)
+    # The marked HTML's tokens, read once: the web version and `filled` write
+    # them again for a reader with no data instead of reading the HTML anew.
+    marked_tokens: list[Token] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def size(self) -> int:
@@ -100,7 +104,8 @@ def make_email(content: Content, config: Config, problems: Problems,
     text = render_text(text_content or content, config, event_calendar=calendar)
     missing: list[str] = []
     parts = []
-    for part, finalize in ((html, finalize_html), (text, finalize_text),
+    html_tokens = tokenize(html)
+    for part, finalize in ((html_tokens, finalize_tokens), (text, finalize_text),
                            (mjml, finalize_html)):
         done, lacking = finalize(part, platform, config)
         parts.append(done)
@@ -111,7 +116,7 @@ def make_email(content: Content, config: Config, problems: Problems,
     return Email(content.source, subject, preheader, parts[0], parts[1], parts[2],
                  links=links(content), missing=missing, text_links=links(text_content or content),
                  marked={"html": html, "text": text, "mjml": mjml, "subject": content.subject,
-                         "preheader": content.preheader})
+                         "preheader": content.preheader}, marked_tokens=html_tokens)
 
 
 def filled(email: Email, config: Config) -> Email:
@@ -126,9 +131,12 @@ def filled(email: Email, config: Config) -> Email:
         raise ValueError("this Email carries no marked parts to fill")
     parts = {}
     for name, value in email.marked.items():
+        if name == "html" and email.marked_tokens:
+            parts[name] = finalize_tokens(email.marked_tokens, platforms.FILLED, config)[0]
+            continue
         finalize = finalize_html if name in ("html", "mjml") else finalize_text
         parts[name] = finalize(value, platforms.FILLED, config)[0]
-    return dataclasses.replace(email, missing=[], marked={}, **parts)
+    return dataclasses.replace(email, missing=[], marked={}, marked_tokens=[], **parts)
 
 
 def links(content: Content) -> list[str]:

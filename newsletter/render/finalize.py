@@ -26,7 +26,7 @@ import re
 
 from ..content.placeholders import BRACKETED, LITERAL, MARKER, PLACEHOLDER, Literal, value_of
 from .platforms import ZWNJ, Platform, evaluated, tag_for
-from .tokens import escape_attr, join, tokenize
+from .tokens import escape_attr, tokenize
 
 # Characters that, next to a tag's first or last character, could make syntax.
 TOUCH_BEFORE = set("{*|%$#[")
@@ -150,24 +150,31 @@ def finalize_html(document: str, platform: Platform, config) -> tuple[str, list[
 
 
 def finalize_tokens(tokens: list, platform: Platform, config) -> tuple[str, list[str]]:
-    """finalize_html for a document already tokenized (and perhaps edited)."""
+    """finalize_html for a document already tokenized (and perhaps edited).
+
+    The tokens are left as they are, so the same ones can be written again
+    for another platform (the web version, the preview's filled tags).
+    """
     writer = _Writer(platform, config, html=True)
+    out = []
     parent = ""
     for token in tokens:
+        raw = token.raw
         if token.kind == "start":
             parent = token.tag
         elif token.kind == "end":
             parent = ""
         if token.kind == "text" and parent not in SKIP_TEXT_IN:
-            token.raw = writer.write(token.raw)
+            raw = writer.write(raw)
         # The raw tag first: a template engine reads the bytes, so a `{`
         # written as `&#123;` is no syntax, and most tags hold nothing to write.
-        elif token.kind == "start" and _needs(token.raw) and \
+        elif token.kind == "start" and _needs(raw) and \
                 any(v and _needs(v) for _, v in token.attrs):
-            token.set_raw_attrs([(name, None if value is None else
+            raw = token.written([(name, None if value is None else
                                   writer.write(value, escape_plain=escape_attr))
                                  for name, value in token.attrs])
-    return join(tokens), writer.missing
+        out.append(raw)
+    return "".join(out), writer.missing
 
 
 def _needs(value: str) -> bool:

@@ -106,8 +106,12 @@ class Token:
         """The same, with values the caller has already escaped for an attribute."""
         self._attrs = [(name, None if value is None else html.unescape(value))
                        for name, value in attrs]
+        self.raw = self.written(attrs)
+
+    def written(self, attrs: list[tuple[str, str | None]]) -> str:
+        """This tag written anew with `attrs` (values already escaped); the token is unchanged."""
         parts = [self.tag] + [name if value is None else f'{name}="{value}"' for name, value in attrs]
-        self.raw = "<" + " ".join(parts) + (" />" if self.closed else ">")
+        return "<" + " ".join(parts) + (" />" if self.closed else ">")
 
     def __repr__(self) -> str:
         return f"Token({self.kind!r}, {self.raw!r})"
