@@ -40,8 +40,10 @@ STAGED, OLD = "tmp", "old"
 # them into the new set, so that `newsletter push` finds the draft it made
 # before and updates it instead of making a second one.
 KEPT = ("push.json",)
+_LEFTOVER = re.compile(rf"({STAGED}|{OLD})-[0-9a-f]{{16}}")   # after `.<name>.`
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
+SYNC_FILE_RANGE_WRITE = 2
 
 
 def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
@@ -62,8 +64,8 @@ def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
         files = {**_kept(folder, files), **files}
         staged = _make_sibling(folder, STAGED)
         try:
-            for name, data in files.items():
-                _write_file(staged / name, data.encode() if isinstance(data, str) else data)
+            _write_files(staged, {name: data.encode() if isinstance(data, str) else data
+                                  for name, data in files.items()})
             _fsync_dir(staged)
             if not folder.exists():
                 os.rename(staged, folder)   # nothing to replace: one rename is atomic
@@ -102,7 +104,7 @@ def write_one(folder: Path, name: str, data: bytes) -> None:
         recover(folder)
         tmp = folder / f".{name}.tmp-{secrets.token_hex(8)}"
         try:
-            _write_file(tmp, data)
+            _write_files(folder, {tmp.name: data})
             os.replace(tmp, folder / name)
             _fsync_dir(folder)
         finally:
@@ -123,14 +125,16 @@ def write_email(email: Email, folder: Path, config: Config) -> None:
 
 def leftovers(folder: Path) -> dict[Path, str]:
     """Staging ("tmp") and old-set ("old") folders beside `folder` left by a killed write."""
-    pattern = re.compile(rf"\.{re.escape(folder.name)}\.({STAGED}|{OLD})-[0-9a-f]{{16}}")
+    # The parent holds every issue's folder (900 in a big archive): a Path, a
+    # sort and a regex for each name cost ~6 ms a write, so only our own go on.
+    prefix = f".{folder.name}."
     try:
-        names = sorted(os.listdir(folder.parent))
+        names = sorted(n for n in os.listdir(folder.parent) if n.startswith(prefix))
     except FileNotFoundError:
         return {}
     found = {}
     for name in names:
-        path, match = folder.parent / name, pattern.fullmatch(name)
+        path, match = folder.parent / name, _LEFTOVER.fullmatch(name, len(prefix))
         # Only our own names, and never through a symlink someone put there.
         if match and path.is_dir() and not path.is_symlink():
             found[path] = match.group(1)
@@ -173,13 +177,44 @@ def _make_sibling(folder: Path, kind: str) -> Path:
             continue
 
 
-def _write_file(path: Path, data: bytes) -> None:
-    # O_EXCL in a folder we just made; mode 0666 so the umask decides, as for any file.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())   # data on disk before the rename makes it visible
+def _write_files(folder: Path, files: dict[str, bytes]) -> None:
+    """New files in `folder`, their bytes on disk before any rename can show them.
+
+    Power-cut safety needs only this order: every file's data durable, then
+    the rename, then the parent folder synced. So all files are written first,
+    Linux is told to start writing all of them out at once (sync_file_range),
+    and only then is each one fdatasynced: the first call's journal commit
+    carries the others' allocations, where one fsync after each file paid a
+    commit each (about 1 ms less a set here). fdatasync is enough: it writes
+    the data and the size needed to read it back; only timestamps wait.
+    """
+    fds = []
+    try:
+        for name, data in files.items():
+            # O_EXCL: a new file, never one planted there; mode 0666 so the umask decides.
+            fds.append(os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                               | getattr(os, "O_BINARY", 0), 0o666))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fds[-1], view):]
+        for fd in fds:
+            _start_writeback(fd)
+        for fd in fds:
+            _sync_data(fd)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+_sync_data = getattr(os, "fdatasync", os.fsync)   # macOS and Windows have no fdatasync
+
+
+def _start_writeback(fd: int) -> None:
+    """Ask Linux to begin writing the file out now, without waiting (a hint:
+    sync_file_range makes nothing durable, the fdatasync after it does)."""
+    func = _sync_file_range()
+    if func is not None:
+        func(fd, 0, 0, SYNC_FILE_RANGE_WRITE)   # a failure only loses the head start
 
 
 def _fsync_dir(path: Path) -> None:
@@ -222,6 +257,20 @@ class _locked:
     def __exit__(self, *exc):
         if self.fd is not None:
             os.close(self.fd)   # closing the last descriptor releases the lock
+
+
+@functools.lru_cache(maxsize=1)
+def _sync_file_range():
+    """libc's sync_file_range (Linux only), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        func = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (OSError, AttributeError):
+        return None
+    func.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    func.restype = ctypes.c_int
+    return func
 
 
 @functools.lru_cache(maxsize=1)
