@@ -17,6 +17,9 @@ Kill safety: entries of the issues about to be built are dropped from the
 manifest (saved) before any folder is touched; an entry is added back only
 after both folders are written. So at any instant the manifest vouches only
 for folders that hold what it says, and each folder is wholly old or new.
+Power-cut safety: a worker leaves its swaps unsynced and names the folders
+they were made in; the parent syncs those folders before each save of the
+manifest, so a saved entry never outlives its folder's swap.
 """
 from __future__ import annotations
 
@@ -44,6 +47,7 @@ class Outcome:
     stem: str
     entry: manifest.Entry
     problems: list[Problem]
+    unsynced: set[Path] = field(default_factory=set)   # folders of swaps not yet synced
 
 
 @dataclass
@@ -66,14 +70,15 @@ def build_one(path: Path, key: str, config: Config,
 
     problems = Problems()
     entry = manifest.Entry(key=key, source=display_path(path), ok=False)
+    unsynced: set[Path] = set()
     try:
         issue, content, email = issue_parts(path, config, problems, allow_missing_unsubscribe)
         if not problems.errors:
-            write_email(email, config.output_path / issue.stem, config)
+            write_email(email, config.output_path / issue.stem, config, unsynced)
             entry.title, entry.date = plain(content.title), issue.date.isoformat()
             entry.preheader, entry.published = plain(content.preheader or ""), issue.published
             if issue.published:
-                entry.ics = write_issue_pages(email, issue.stem, config, problems)
+                entry.ics = write_issue_pages(email, issue.stem, config, problems, unsynced)
             else:   # a draft has no public page, even one from when it was published
                 shutil.rmtree(config.archive_path / issue.stem, ignore_errors=True)
             entry.ok = True
@@ -86,7 +91,7 @@ def build_one(path: Path, key: str, config: Config,
                        f"could not be built ({type(exc).__name__}: {exc}); please report this")
     if not entry.ok:
         entry.problems = [p.as_dict() for p in problems.errors][:1]
-    return Outcome(path.stem, entry, list(problems))
+    return Outcome(path.stem, entry, list(problems), unsynced)
 
 
 def _die_with_parent() -> None:
@@ -171,10 +176,18 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
                                  if entry.problems else entry.source)
 
     saved = time.monotonic()
+    unsynced: set[Path] = set()
+
+    def save() -> None:
+        if unsynced:
+            from .output import sync_folders
+            sync_folders(unsynced)   # the swaps first, then the entries that vouch for them
+        manifest.save(out, entries)
 
     def done(outcome: Outcome) -> None:
         nonlocal saved
         tell(outcome.problems)
+        unsynced.update(outcome.unsynced)
         entries[outcome.stem] = outcome.entry
         if outcome.entry.ok:
             result.built += 1
@@ -185,7 +198,7 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
                                  else outcome.entry.source)
             show.finished(f"failed {outcome.entry.source}")
         if time.monotonic() - saved > SAVE_EVERY:
-            manifest.save(out, entries)
+            save()
             saved = time.monotonic()
 
     try:
@@ -200,7 +213,7 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         if stale:
-            manifest.save(out, entries)
+            save()
     site = config.archive_path
     if stale or entries != old or not (site / "index.html").is_file() \
             or not (site / "feed.xml").is_file():

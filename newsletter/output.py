@@ -46,8 +46,16 @@ RENAME_EXCHANGE = 2
 SYNC_FILE_RANGE_WRITE = 2
 
 
-def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
-    """Make `folder` hold exactly `files`: the whole new set, or on failure the old one."""
+def write_atomically(folder: Path, files: dict[str, str | bytes],
+                     unsynced: set[Path] | None = None) -> None:
+    """Make `folder` hold exactly `files`: the whole new set, or on failure the old one.
+
+    The swap is made durable (its parent folder synced) before this returns,
+    unless `unsynced` is given: then the parent is added to it instead, and
+    the caller must sync_folders() it before anything (the batch's manifest)
+    vouches for the new set. Until then a power cut can bring back the old
+    set, but still whole: every new file is on disk before the swap.
+    """
     for name in files:
         # Plain names only: a '/' or '..' would write outside the set.
         if not name or name in (".", "..") or os.path.basename(name) != name or "\\" in name:
@@ -73,7 +81,10 @@ def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
                 pass   # the old set now sits at the staging name, removed below
             else:
                 _swap_by_renames(staged, folder)
-            _fsync_dir(parent)   # make the swap itself survive a power cut
+            if unsynced is None:
+                _fsync_dir(parent)   # make the swap itself survive a power cut
+            else:
+                unsynced.add(parent)
         finally:
             # After a swap this is the old set; after a failure, the partial new one.
             if os.path.lexists(staged):
@@ -112,12 +123,14 @@ def write_one(folder: Path, name: str, data: bytes) -> None:
                 os.unlink(tmp)
 
 
-def write_email(email: Email, folder: Path, config: Config) -> None:
-    """email.html, email.txt, email.mjml, email.eml and any attachments, all or none."""
+def write_email(email: Email, folder: Path, config: Config,
+                unsynced: set[Path] | None = None) -> None:
+    """email.html, email.txt, email.mjml, email.eml and any attachments, all or
+    none; `unsynced` as for write_atomically."""
     files = {"email.html": email.html, "email.txt": email.text, "email.mjml": email.mjml,
              "email.eml": eml_bytes(email, config), **email.attachments}
     try:
-        write_atomically(folder, files)
+        write_atomically(folder, files, unsynced)
     except OSError as exc:
         raise IssueError(display_path(folder), None,
                          f"cannot write the output: {exc.strerror or exc}") from None
@@ -215,6 +228,17 @@ def _start_writeback(fd: int) -> None:
     func = _sync_file_range()
     if func is not None:
         func(fd, 0, 0, SYNC_FILE_RANGE_WRITE)   # a failure only loses the head start
+
+
+def sync_folders(folders: set[Path]) -> None:
+    """Make the swaps that write_atomically left unsynced durable, and forget them.
+
+    One fsync of a folder covers every swap made in it since, whichever
+    process made it: a batch pays one a save instead of one an issue.
+    """
+    for folder in sorted(folders):
+        _fsync_dir(folder)
+    folders.clear()
 
 
 def _fsync_dir(path: Path) -> None:

@@ -66,11 +66,13 @@ def ics_place(config: Config, name: str) -> str | None:
     return "/".join(parts)
 
 
-def write_issue_pages(email: Email, stem: str, config: Config, problems: Problems) -> str:
+def write_issue_pages(email: Email, stem: str, config: Config, problems: Problems,
+                      unsynced: set[Path] | None = None) -> str:
     """The web version and the .ics file(s) of one issue; returns the .ics's place or "".
-    An .ics that cannot be placed where it is linked is left out, with a finding."""
+    An .ics that cannot be placed where it is linked is left out, with a finding.
+    `unsynced` as for output.write_atomically."""
     root = config.archive_path
-    write_atomically(root / stem, {"index.html": web_version(email, config, "../")})
+    write_atomically(root / stem, {"index.html": web_version(email, config, "../")}, unsynced)
     placed = ""
     for name, data in sorted(email.attachments.items()):
         if not name.endswith(".ics"):
