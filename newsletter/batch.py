@@ -153,12 +153,14 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
     show = progress.reporter(len(stale), echo or click.echo, terminal)
 
     def tell(problems) -> None:
+        new = []
         for problem in problems:
             # Findings about newsletter.toml or a template recur for every file; say them once.
             if problem not in seen:
                 seen.add(problem)
                 result.problems.append(problem)
-                show.problem(str(problem))
+                new.append(str(problem))
+        show.problems(new)
 
     for path in clashes:
         problem = Problem(display_path(path), None, "error", "input",
