@@ -135,10 +135,14 @@ def test_problems_are_printed_as_they_are_found(samples, monkeypatch):
 
 
 def test_a_terminal_gets_a_progress_bar(samples, capsys):
+    write_issue(samples, "2026-04-01-broken.md", BROKEN)
     result = build_all(load_config(None, Problems()), jobs=1, terminal=True)
     assert result.built == 3
     out, err = capsys.readouterr()
-    assert "[1/3]" not in out   # no plain lines: the bar drew on stderr instead
+    assert "[1/4]" not in out   # no plain lines: the bar drew on stderr instead
+    # Every problem is printed above the bar, each on a line of its own, once.
+    lines = err.splitlines()
+    assert result.problems and all(lines.count(str(p)) == 1 for p in result.problems), err
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
