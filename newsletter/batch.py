@@ -19,7 +19,9 @@ after both folders are written. So at any instant the manifest vouches only
 for folders that hold what it says, and each folder is wholly old or new.
 Power-cut safety: a worker leaves its swaps unsynced and names the folders
 they were made in; the parent syncs those folders before each save of the
-manifest, so a saved entry never outlives its folder's swap.
+manifest, so a saved entry never outlives its folder's swap. The parent
+also removes what killed builds left (output.recover_all) once, before the
+workers start, so their writes skip that (output.Deferred).
 """
 from __future__ import annotations
 
@@ -66,19 +68,19 @@ def build_one(path: Path, key: str, config: Config,
     from .archive.site import write_issue_pages
     from .build import issue_parts
     from .content.placeholders import plain
-    from .output import write_email
+    from .output import Deferred, write_email
 
     problems = Problems()
     entry = manifest.Entry(key=key, source=display_path(path), ok=False)
-    unsynced: set[Path] = set()
+    deferred = Deferred(recovered=True)   # build_all ran recover_all; it syncs the folders
     try:
         issue, content, email = issue_parts(path, config, problems, allow_missing_unsubscribe)
         if not problems.errors:
-            write_email(email, config.output_path / issue.stem, config, unsynced)
+            write_email(email, config.output_path / issue.stem, config, deferred)
             entry.title, entry.date = plain(content.title), issue.date.isoformat()
             entry.preheader, entry.published = plain(content.preheader or ""), issue.published
             if issue.published:
-                entry.ics = write_issue_pages(email, issue.stem, config, problems, unsynced)
+                entry.ics = write_issue_pages(email, issue.stem, config, problems, deferred)
             else:   # a draft has no public page, even one from when it was published
                 shutil.rmtree(config.archive_path / issue.stem, ignore_errors=True)
             entry.ok = True
@@ -91,7 +93,7 @@ def build_one(path: Path, key: str, config: Config,
                        f"could not be built ({type(exc).__name__}: {exc}); please report this")
     if not entry.ok:
         entry.problems = [p.as_dict() for p in problems.errors][:1]
-    return Outcome(path.stem, entry, list(problems), unsynced)
+    return Outcome(path.stem, entry, list(problems), deferred.unsynced)
 
 
 def _die_with_parent() -> None:
@@ -143,6 +145,10 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
                                    allow_missing_unsubscribe=allow_missing_unsubscribe)
     if entries != old:
         manifest.save(out, entries)   # before any folder changes; see the docstring
+    if stale:
+        from .output import recover_all
+        recover_all(out)
+        recover_all(config.archive_path)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(stale)))
     pool = futures = None
     if jobs > 1:

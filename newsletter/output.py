@@ -27,6 +27,7 @@ import re
 import secrets
 import shutil
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import IssueError
@@ -41,21 +42,34 @@ STAGED, OLD = "tmp", "old"
 # before and updates it instead of making a second one.
 KEPT = ("push.json",)
 _LEFTOVER = re.compile(rf"({STAGED}|{OLD})-[0-9a-f]{{16}}")   # after `.<name>.`
+_ANY_LEFTOVER = re.compile(rf"\.(.+)\.{_LEFTOVER.pattern}")
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
 SYNC_FILE_RANGE_WRITE = 2
 
 
-def write_atomically(folder: Path, files: dict[str, str | bytes],
-                     unsynced: set[Path] | None = None) -> None:
-    """Make `folder` hold exactly `files`: the whole new set, or on failure the old one.
+@dataclass
+class Deferred:
+    """What a batch does once for all its writes instead of in each one.
 
-    The swap is made durable (its parent folder synced) before this returns,
-    unless `unsynced` is given: then the parent is added to it instead, and
-    the caller must sync_folders() it before anything (the batch's manifest)
-    vouches for the new set. Until then a power cut can bring back the old
-    set, but still whole: every new file is on disk before the swap.
+    unsynced: write_atomically adds the folder it swapped in to it instead of
+    syncing that folder, and the caller must sync_folders() it before
+    anything (the batch's manifest) vouches for the new set. Until then a
+    power cut can bring back the old set, but whole: every new file is on
+    disk before the swap.
+    recovered: the parents were cleaned of killed writes' leftovers
+    (recover_all) when the batch began, so a write needn't list its parent
+    folder (0.7 ms in one of 900 folders; a kill later leaves its leftovers
+    to the next batch).
     """
+    unsynced: set[Path] = field(default_factory=set)
+    recovered: bool = False
+
+
+def write_atomically(folder: Path, files: dict[str, str | bytes],
+                     deferred: Deferred | None = None) -> None:
+    """Make `folder` hold exactly `files`: the whole new set, or on failure the old one.
+    The swap is durable (its parent folder synced) when this returns, unless `deferred`."""
     for name in files:
         # Plain names only: a '/' or '..' would write outside the set.
         if not name or name in (".", "..") or os.path.basename(name) != name or "\\" in name:
@@ -65,7 +79,8 @@ def write_atomically(folder: Path, files: dict[str, str | bytes],
     parent = folder.parent
     parent.mkdir(parents=True, exist_ok=True)
     with _locked(parent):
-        recover(folder)
+        if deferred is None or not deferred.recovered:
+            recover(folder)
         if folder.exists() and not folder.is_dir():
             raise FileExistsError(errno.EEXIST, "a file is in the way of the output folder",
                                   str(folder))
@@ -81,10 +96,10 @@ def write_atomically(folder: Path, files: dict[str, str | bytes],
                 pass   # the old set now sits at the staging name, removed below
             else:
                 _swap_by_renames(staged, folder)
-            if unsynced is None:
+            if deferred is None:
                 _fsync_dir(parent)   # make the swap itself survive a power cut
             else:
-                unsynced.add(parent)
+                deferred.unsynced.add(parent)
         finally:
             # After a swap this is the old set; after a failure, the partial new one.
             if os.path.lexists(staged):
@@ -124,13 +139,12 @@ def write_one(folder: Path, name: str, data: bytes) -> None:
 
 
 def write_email(email: Email, folder: Path, config: Config,
-                unsynced: set[Path] | None = None) -> None:
-    """email.html, email.txt, email.mjml, email.eml and any attachments, all or
-    none; `unsynced` as for write_atomically."""
+                deferred: Deferred | None = None) -> None:
+    """email.html, email.txt, email.mjml, email.eml and any attachments, all or none."""
     files = {"email.html": email.html, "email.txt": email.text, "email.mjml": email.mjml,
              "email.eml": eml_bytes(email, config), **email.attachments}
     try:
-        write_atomically(folder, files, unsynced)
+        write_atomically(folder, files, deferred)
     except OSError as exc:
         raise IssueError(display_path(folder), None,
                          f"cannot write the output: {exc.strerror or exc}") from None
@@ -152,6 +166,20 @@ def leftovers(folder: Path) -> dict[Path, str]:
         if match and path.is_dir() and not path.is_symlink():
             found[path] = match.group(1)
     return found
+
+
+def recover_all(parent: Path) -> None:
+    """recover() every folder in `parent` that a killed write left something of,
+    from one listing: what a batch does before its writes skip it."""
+    parent = Path(os.path.realpath(parent))
+    try:
+        names = os.listdir(parent)
+    except FileNotFoundError:
+        return
+    stems = {match.group(1) for match in map(_ANY_LEFTOVER.fullmatch, names) if match}
+    with _locked(parent):
+        for stem in sorted(stems):
+            recover(parent / stem)
 
 
 def recover(folder: Path) -> None:

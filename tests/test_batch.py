@@ -176,6 +176,21 @@ def test_each_swap_is_synced_before_the_manifest_vouches_for_it(samples, monkeyp
             assert after[0] == "save" or after[1] in (build, site), events
 
 
+def test_a_batch_first_removes_what_killed_writes_left(runner, samples):
+    """Once, for every folder, before the workers start: their writes then skip it."""
+    assert run(runner).exit_code == 0
+    stem = SAMPLES[0].stem
+    junk = [samples / "build" / f".{stem}.tmp-{1:016x}", samples / "build" / "site" /
+            f".{stem}.old-{2:016x}", samples / "build" / f".gone.tmp-{3:016x}"]
+    for folder in junk:
+        folder.mkdir()
+        (folder / "email.html").write_text("half")
+    mine = samples / "build" / f".{stem}.tmp-notes"   # not a name a write makes
+    mine.mkdir()
+    assert run(runner, "--force").exit_code == 0
+    assert not any(folder.exists() for folder in junk) and mine.is_dir()
+
+
 def test_two_files_building_into_one_folder(runner, samples):
     (samples / "issues" / "old").mkdir()
     shutil.copy(SAMPLES[0], samples / "issues" / "old" / SAMPLES[0].name)
