@@ -16,6 +16,9 @@ the staged one into place, and the old one removed; a kill between those two
 renames leaves no folder but the `.old-` one, which the next write renames
 back before it does anything else. The next write into the same folder also
 removes any other leftover `.<name>.tmp-`/`.old-` folder of a killed build.
+Power cuts: the files' data is on disk before the swap, and the parent
+folder is synced after it, by the write itself or, in a batch (Deferred),
+by the parent process before the manifest names the new set.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .errors import IssueError
 from .config import Config
@@ -311,32 +315,28 @@ class _locked:
             os.close(self.fd)   # closing the last descriptor releases the lock
 
 
-@functools.lru_cache(maxsize=1)
-def _sync_file_range():
-    """libc's sync_file_range (Linux only), or None."""
+def _libc(name: str, argtypes: list) -> Callable[..., int] | None:
+    """A function of Linux's libc, or None where there is none (not Linux, an old glibc)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        func = ctypes.CDLL(None, use_errno=True).sync_file_range
+        func = getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
         return None
-    func.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
-    func.restype = ctypes.c_int
+    func.argtypes, func.restype = argtypes, ctypes.c_int
     return func
+
+
+@functools.lru_cache(maxsize=1)
+def _sync_file_range():
+    return _libc("sync_file_range", [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint])
 
 
 @functools.lru_cache(maxsize=1)
 def _renameat2():
-    """libc's renameat2, or None where there is none (not Linux, glibc before 2.28)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        func = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return None
-    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    func.restype = ctypes.c_int
-    return func
+    """renameat2: glibc 2.28 and later."""
+    return _libc("renameat2",
+                 [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint])
 
 
 def _exchange(a: Path, b: Path) -> bool:
