@@ -1,4 +1,4 @@
-"""What writing a built issue costs, and what a batch's parent process costs, for two checkouts side by side.
+"""What writing a built issue and a batch's parent cost, two checkouts side by side.
 
     /work/main/.venv/bin/python benchmarks/write_speed.py OLD_CHECKOUT [NEW_CHECKOUT] [--runs 5]
         [--files 100] [--siblings 900] [--batch-every 0]
@@ -74,8 +74,11 @@ def timed(step):
 
 out = {}
 out["eml"] = timed(lambda stem, email: eml_bytes(email, config))
-out["write cold"] = timed(lambda stem, email: write_email(email, config.output_path / stem, config))
-out["write warm"] = timed(lambda stem, email: write_email(email, config.output_path / stem, config))
+def write(stem, email):
+    write_email(email, config.output_path / stem, config)
+
+out["write cold"] = timed(write)
+out["write warm"] = timed(write)
 out["pages"] = timed(lambda stem, email: write_issue_pages(email, stem, config, Problems()))
 print(json.dumps({"issues": len(built), "phases": out}))
 """

@@ -90,7 +90,8 @@ def load(folder: Path) -> dict[str, Entry]:
         return {}
     entries = {}
     for stem, value in (data.get("issues") or {}).items():
-        if isinstance(value, dict) and set(FIELDS) >= set(value) and isinstance(value.get("key"), str):
+        if isinstance(value, dict) and set(FIELDS) >= set(value) \
+                and isinstance(value.get("key"), str):
             try:
                 entries[stem] = Entry(**value)
             except TypeError:

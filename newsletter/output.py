@@ -255,8 +255,9 @@ _sync_data = getattr(os, "fdatasync", os.fsync)   # macOS and Windows have no fd
 
 
 def _start_writeback(fd: int) -> None:
-    """Ask Linux to begin writing the file out now, without waiting (a hint:
-    sync_file_range makes nothing durable, the fdatasync after it does)."""
+    """Ask Linux to begin writing the file out now, without waiting. Only a
+    head start: sync_file_range(2) writes no metadata and flushes no disk
+    cache, so it makes nothing durable; the fdatasync after it does."""
     func = _sync_file_range()
     if func is not None:
         func(fd, 0, 0, SYNC_FILE_RANGE_WRITE)   # a failure only loses the head start

@@ -161,7 +161,8 @@ def test_each_swap_is_synced_before_the_manifest_vouches_for_it(samples, monkeyp
         real_save(folder, entries)
     monkeypatch.setattr(output, "_fsync_dir", sync)   # in the parent; jobs=1 builds there too
     monkeypatch.setattr(manifest, "save", save)
-    assert build_all(load_config(None, Problems()), jobs=jobs, echo=lambda *a, **k: None).built == 3
+    result = build_all(load_config(None, Problems()), jobs=jobs, echo=lambda *a, **k: None)
+    assert result.built == 3
     build, site = (samples / "build").resolve(), (samples / "build" / "site").resolve()
     saves = [i for i, (kind, stems) in enumerate(events) if kind == "save" and stems]
     assert saves and events[saves[-1]][1] == {p.stem for p in SAMPLES}
