@@ -17,6 +17,11 @@ Kill safety: entries of the issues about to be built are dropped from the
 manifest (saved) before any folder is touched; an entry is added back only
 after both folders are written. So at any instant the manifest vouches only
 for folders that hold what it says, and each folder is wholly old or new.
+Power-cut safety: a worker leaves its swaps unsynced and names the folders
+they were made in; the parent syncs those folders before each save of the
+manifest, so a saved entry never outlives its folder's swap. The parent
+also removes what killed builds left (output.recover_all) once, before the
+workers start, so their writes skip that (output.Deferred).
 """
 from __future__ import annotations
 
@@ -44,6 +49,7 @@ class Outcome:
     stem: str
     entry: manifest.Entry
     problems: list[Problem]
+    unsynced: set[Path] = field(default_factory=set)   # folders of swaps not yet synced
 
 
 @dataclass
@@ -62,18 +68,19 @@ def build_one(path: Path, key: str, config: Config,
     from .archive.site import write_issue_pages
     from .build import issue_parts
     from .content.placeholders import plain
-    from .output import write_email
+    from .output import Deferred, write_email
 
     problems = Problems()
     entry = manifest.Entry(key=key, source=display_path(path), ok=False)
+    deferred = Deferred(recovered=True)   # build_all ran recover_all; it syncs the folders
     try:
         issue, content, email = issue_parts(path, config, problems, allow_missing_unsubscribe)
         if not problems.errors:
-            write_email(email, config.output_path / issue.stem, config)
+            write_email(email, config.output_path / issue.stem, config, deferred)
             entry.title, entry.date = plain(content.title), issue.date.isoformat()
             entry.preheader, entry.published = plain(content.preheader or ""), issue.published
             if issue.published:
-                entry.ics = write_issue_pages(email, issue.stem, config, problems)
+                entry.ics = write_issue_pages(email, issue.stem, config, problems, deferred)
             else:   # a draft has no public page, even one from when it was published
                 shutil.rmtree(config.archive_path / issue.stem, ignore_errors=True)
             entry.ok = True
@@ -86,7 +93,7 @@ def build_one(path: Path, key: str, config: Config,
                        f"could not be built ({type(exc).__name__}: {exc}); please report this")
     if not entry.ok:
         entry.problems = [p.as_dict() for p in problems.errors][:1]
-    return Outcome(path.stem, entry, list(problems))
+    return Outcome(path.stem, entry, list(problems), deferred.unsynced)
 
 
 def _die_with_parent() -> None:
@@ -138,6 +145,10 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
                                    allow_missing_unsubscribe=allow_missing_unsubscribe)
     if entries != old:
         manifest.save(out, entries)   # before any folder changes; see the docstring
+    if stale:
+        from .output import recover_all
+        recover_all(out)
+        recover_all(config.archive_path)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(stale)))
     pool = futures = None
     if jobs > 1:
@@ -148,12 +159,14 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
     show = progress.reporter(len(stale), echo or click.echo, terminal)
 
     def tell(problems) -> None:
+        new = []
         for problem in problems:
             # Findings about newsletter.toml or a template recur for every file; say them once.
             if problem not in seen:
                 seen.add(problem)
                 result.problems.append(problem)
-                show.problem(str(problem))
+                new.append(str(problem))
+        show.problems(new)
 
     for path in clashes:
         problem = Problem(display_path(path), None, "error", "input",
@@ -171,10 +184,18 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
                                  if entry.problems else entry.source)
 
     saved = time.monotonic()
+    unsynced: set[Path] = set()
+
+    def save() -> None:
+        if unsynced:
+            from .output import sync_folders
+            sync_folders(unsynced)   # the swaps first, then the entries that vouch for them
+        manifest.save(out, entries)
 
     def done(outcome: Outcome) -> None:
         nonlocal saved
         tell(outcome.problems)
+        unsynced.update(outcome.unsynced)
         entries[outcome.stem] = outcome.entry
         if outcome.entry.ok:
             result.built += 1
@@ -185,7 +206,7 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
                                  else outcome.entry.source)
             show.finished(f"failed {outcome.entry.source}")
         if time.monotonic() - saved > SAVE_EVERY:
-            manifest.save(out, entries)
+            save()
             saved = time.monotonic()
 
     try:
@@ -200,7 +221,7 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         if stale:
-            manifest.save(out, entries)
+            save()
     site = config.archive_path
     if stale or entries != old or not (site / "index.html").is_file() \
             or not (site / "feed.xml").is_file():

@@ -46,6 +46,9 @@ class Entry:
     problems: list[dict] = field(default_factory=list)   # errors of a failed build
 
 
+FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
+
+
 def _template_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
@@ -85,10 +88,10 @@ def load(folder: Path) -> dict[str, Entry]:
         return {}
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return {}
-    names = {f.name for f in dataclasses.fields(Entry)}
     entries = {}
     for stem, value in (data.get("issues") or {}).items():
-        if isinstance(value, dict) and names >= set(value) and isinstance(value.get("key"), str):
+        if isinstance(value, dict) and set(FIELDS) >= set(value) \
+                and isinstance(value.get("key"), str):
             try:
                 entries[stem] = Entry(**value)
             except TypeError:
@@ -99,8 +102,11 @@ def load(folder: Path) -> dict[str, Entry]:
 def save(folder: Path, entries: dict[str, Entry]) -> None:
     """Replace the manifest in one rename; a kill leaves the old or the new one."""
     folder.mkdir(parents=True, exist_ok=True)
+    # Not dataclasses.asdict: it deep-copies every problem dict only for them
+    # to be written out, ~11 ms of a 900-issue manifest saved every second.
     data = {"format": FORMAT, "version": __version__,
-            "issues": {stem: dataclasses.asdict(entries[stem]) for stem in sorted(entries)}}
+            "issues": {stem: {name: getattr(entries[stem], name) for name in FIELDS}
+                       for stem in sorted(entries)}}
     write_file_atomically(folder / MANIFEST_NAME,
                           json.dumps(data, indent=1, ensure_ascii=False).encode())
 

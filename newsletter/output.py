@@ -16,6 +16,9 @@ the staged one into place, and the old one removed; a kill between those two
 renames leaves no folder but the `.old-` one, which the next write renames
 back before it does anything else. The next write into the same folder also
 removes any other leftover `.<name>.tmp-`/`.old-` folder of a killed build.
+Power cuts: the files' data is on disk before the swap, and the parent
+folder is synced after it, by the write itself or, in a batch (Deferred),
+by the parent process before the manifest names the new set.
 """
 from __future__ import annotations
 
@@ -27,7 +30,9 @@ import re
 import secrets
 import shutil
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .errors import IssueError
 from .config import Config
@@ -40,12 +45,35 @@ STAGED, OLD = "tmp", "old"
 # them into the new set, so that `newsletter push` finds the draft it made
 # before and updates it instead of making a second one.
 KEPT = ("push.json",)
+_LEFTOVER = re.compile(rf"({STAGED}|{OLD})-[0-9a-f]{{16}}")   # after `.<name>.`
+_ANY_LEFTOVER = re.compile(rf"\.(.+)\.{_LEFTOVER.pattern}")
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
+SYNC_FILE_RANGE_WRITE = 2
 
 
-def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
-    """Make `folder` hold exactly `files`: the whole new set, or on failure the old one."""
+@dataclass
+class Deferred:
+    """What a batch does once for all its writes instead of in each one.
+
+    unsynced: write_atomically adds the folder it swapped in to it instead of
+    syncing that folder, and the caller must sync_folders() it before
+    anything (the batch's manifest) vouches for the new set. Until then a
+    power cut can bring back the old set, but whole: every new file is on
+    disk before the swap.
+    recovered: the parents were cleaned of killed writes' leftovers
+    (recover_all) when the batch began, so a write needn't list its parent
+    folder (0.7 ms in one of 900 folders; a kill later leaves its leftovers
+    to the next batch).
+    """
+    unsynced: set[Path] = field(default_factory=set)
+    recovered: bool = False
+
+
+def write_atomically(folder: Path, files: dict[str, str | bytes],
+                     deferred: Deferred | None = None) -> None:
+    """Make `folder` hold exactly `files`: the whole new set, or on failure the old one.
+    The swap is durable (its parent folder synced) when this returns, unless `deferred`."""
     for name in files:
         # Plain names only: a '/' or '..' would write outside the set.
         if not name or name in (".", "..") or os.path.basename(name) != name or "\\" in name:
@@ -55,15 +83,16 @@ def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
     parent = folder.parent
     parent.mkdir(parents=True, exist_ok=True)
     with _locked(parent):
-        recover(folder)
+        if deferred is None or not deferred.recovered:
+            recover(folder)
         if folder.exists() and not folder.is_dir():
             raise FileExistsError(errno.EEXIST, "a file is in the way of the output folder",
                                   str(folder))
         files = {**_kept(folder, files), **files}
         staged = _make_sibling(folder, STAGED)
         try:
-            for name, data in files.items():
-                _write_file(staged / name, data.encode() if isinstance(data, str) else data)
+            _write_files(staged, {name: data.encode() if isinstance(data, str) else data
+                                  for name, data in files.items()})
             _fsync_dir(staged)
             if not folder.exists():
                 os.rename(staged, folder)   # nothing to replace: one rename is atomic
@@ -71,7 +100,10 @@ def write_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
                 pass   # the old set now sits at the staging name, removed below
             else:
                 _swap_by_renames(staged, folder)
-            _fsync_dir(parent)   # make the swap itself survive a power cut
+            if deferred is None:
+                _fsync_dir(parent)   # make the swap itself survive a power cut
+            else:
+                deferred.unsynced.add(parent)
         finally:
             # After a swap this is the old set; after a failure, the partial new one.
             if os.path.lexists(staged):
@@ -102,7 +134,7 @@ def write_one(folder: Path, name: str, data: bytes) -> None:
         recover(folder)
         tmp = folder / f".{name}.tmp-{secrets.token_hex(8)}"
         try:
-            _write_file(tmp, data)
+            _write_files(folder, {tmp.name: data})
             os.replace(tmp, folder / name)
             _fsync_dir(folder)
         finally:
@@ -110,12 +142,13 @@ def write_one(folder: Path, name: str, data: bytes) -> None:
                 os.unlink(tmp)
 
 
-def write_email(email: Email, folder: Path, config: Config) -> None:
+def write_email(email: Email, folder: Path, config: Config,
+                deferred: Deferred | None = None) -> None:
     """email.html, email.txt, email.mjml, email.eml and any attachments, all or none."""
     files = {"email.html": email.html, "email.txt": email.text, "email.mjml": email.mjml,
              "email.eml": eml_bytes(email, config), **email.attachments}
     try:
-        write_atomically(folder, files)
+        write_atomically(folder, files, deferred)
     except OSError as exc:
         raise IssueError(display_path(folder), None,
                          f"cannot write the output: {exc.strerror or exc}") from None
@@ -123,18 +156,34 @@ def write_email(email: Email, folder: Path, config: Config) -> None:
 
 def leftovers(folder: Path) -> dict[Path, str]:
     """Staging ("tmp") and old-set ("old") folders beside `folder` left by a killed write."""
-    pattern = re.compile(rf"\.{re.escape(folder.name)}\.({STAGED}|{OLD})-[0-9a-f]{{16}}")
+    # The parent holds every issue's folder (900 in a big archive): a Path, a
+    # sort and a regex for each name cost ~6 ms a write, so only our own go on.
+    prefix = f".{folder.name}."
     try:
-        names = sorted(os.listdir(folder.parent))
+        names = sorted(n for n in os.listdir(folder.parent) if n.startswith(prefix))
     except FileNotFoundError:
         return {}
     found = {}
     for name in names:
-        path, match = folder.parent / name, pattern.fullmatch(name)
+        path, match = folder.parent / name, _LEFTOVER.fullmatch(name, len(prefix))
         # Only our own names, and never through a symlink someone put there.
         if match and path.is_dir() and not path.is_symlink():
             found[path] = match.group(1)
     return found
+
+
+def recover_all(parent: Path) -> None:
+    """recover() every folder in `parent` that a killed write left something of,
+    from one listing: what a batch does before its writes skip it."""
+    parent = Path(os.path.realpath(parent))
+    try:
+        names = os.listdir(parent)
+    except FileNotFoundError:
+        return
+    stems = {match.group(1) for match in map(_ANY_LEFTOVER.fullmatch, names) if match}
+    with _locked(parent):
+        for stem in sorted(stems):
+            recover(parent / stem)
 
 
 def recover(folder: Path) -> None:
@@ -173,13 +222,56 @@ def _make_sibling(folder: Path, kind: str) -> Path:
             continue
 
 
-def _write_file(path: Path, data: bytes) -> None:
-    # O_EXCL in a folder we just made; mode 0666 so the umask decides, as for any file.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())   # data on disk before the rename makes it visible
+def _write_files(folder: Path, files: dict[str, bytes]) -> None:
+    """New files in `folder`, their bytes on disk before any rename can show them.
+
+    Power-cut safety needs only this order: every file's data durable, then
+    the rename, then the parent folder synced. So all files are written first,
+    Linux is told to start writing all of them out at once (sync_file_range),
+    and only then is each one fdatasynced: the first call's journal commit
+    carries the others' allocations, where one fsync after each file paid a
+    commit each (about 1 ms less a set here). fdatasync is enough: it writes
+    the data and the size needed to read it back; only timestamps wait.
+    """
+    fds = []
+    try:
+        for name, data in files.items():
+            # O_EXCL: a new file, never one planted there; mode 0666 so the umask decides.
+            fds.append(os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                               | getattr(os, "O_BINARY", 0), 0o666))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fds[-1], view):]
+        for fd in fds:
+            _start_writeback(fd)
+        for fd in fds:
+            _sync_data(fd)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+_sync_data = getattr(os, "fdatasync", os.fsync)   # macOS and Windows have no fdatasync
+
+
+def _start_writeback(fd: int) -> None:
+    """Ask Linux to begin writing the file out now, without waiting. Only a
+    head start: sync_file_range(2) writes no metadata and flushes no disk
+    cache, so it makes nothing durable; the fdatasync after it does."""
+    func = _sync_file_range()
+    if func is not None:
+        func(fd, 0, 0, SYNC_FILE_RANGE_WRITE)   # a failure only loses the head start
+
+
+def sync_folders(folders: set[Path]) -> None:
+    """Make the swaps that write_atomically left unsynced durable, and forget them.
+
+    One fsync of a folder covers every swap made in it since, whichever
+    process made it: a batch pays one a save instead of one an issue.
+    """
+    for folder in sorted(folders):
+        _fsync_dir(folder)
+    folders.clear()
 
 
 def _fsync_dir(path: Path) -> None:
@@ -224,18 +316,28 @@ class _locked:
             os.close(self.fd)   # closing the last descriptor releases the lock
 
 
-@functools.lru_cache(maxsize=1)
-def _renameat2():
-    """libc's renameat2, or None where there is none (not Linux, glibc before 2.28)."""
+def _libc(name: str, argtypes: list) -> Callable[..., int] | None:
+    """A function of Linux's libc, or None where there is none (not Linux, an old glibc)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        func = ctypes.CDLL(None, use_errno=True).renameat2
+        func = getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
         return None
-    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    func.restype = ctypes.c_int
+    func.argtypes, func.restype = argtypes, ctypes.c_int
     return func
+
+
+@functools.lru_cache(maxsize=1)
+def _sync_file_range():
+    return _libc("sync_file_range", [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint])
+
+
+@functools.lru_cache(maxsize=1)
+def _renameat2():
+    """renameat2: glibc 2.28 and later."""
+    return _libc("renameat2",
+                 [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint])
 
 
 def _exchange(a: Path, b: Path) -> bool:

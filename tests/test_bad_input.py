@@ -113,7 +113,7 @@ def test_a_failed_write_leaves_previous_outputs_intact(workspace, monkeypatch):
     out = workspace / "out"
     build_mod.write_atomically(out, {"email.html": "old html", "email.txt": "old text"})
     # Fail while writing, before any rename: nothing may change.
-    monkeypatch.setattr(build_mod.os, "fdopen", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    monkeypatch.setattr(build_mod.os, "write", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError):
         build_mod.write_atomically(out, {"email.html": "new html", "email.txt": "new text"})
     assert (out / "email.html").read_text() == "old html"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsletter import manifest
+from newsletter import manifest, output
 from newsletter.batch import build_all
 from newsletter.build import stale_issues
 from newsletter.cli import main
@@ -135,10 +135,61 @@ def test_problems_are_printed_as_they_are_found(samples, monkeypatch):
 
 
 def test_a_terminal_gets_a_progress_bar(samples, capsys):
+    write_issue(samples, "2026-04-01-broken.md", BROKEN)
     result = build_all(load_config(None, Problems()), jobs=1, terminal=True)
     assert result.built == 3
     out, err = capsys.readouterr()
-    assert "[1/3]" not in out   # no plain lines: the bar drew on stderr instead
+    assert "[1/4]" not in out   # no plain lines: the bar drew on stderr instead
+    # Every problem is printed above the bar, each on a line of its own, once.
+    lines = err.splitlines()
+    assert result.problems and all(lines.count(str(p)) == 1 for p in result.problems), err
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_each_swap_is_synced_before_the_manifest_vouches_for_it(samples, monkeypatch, jobs):
+    """Workers leave their swaps unsynced; the parent syncs both folders before it
+    saves the entries, so a power cut can't keep an entry and lose its folder's swap."""
+    events = []
+    real_sync, real_save = output._fsync_dir, manifest.save
+
+    def sync(folder):
+        events.append(("sync", Path(folder)))
+        real_sync(folder)
+
+    def save(folder, entries):
+        events.append(("save", {stem for stem, entry in entries.items() if entry.ok}))
+        real_save(folder, entries)
+    monkeypatch.setattr(output, "_fsync_dir", sync)   # in the parent; jobs=1 builds there too
+    monkeypatch.setattr(manifest, "save", save)
+    result = build_all(load_config(None, Problems()), jobs=jobs, echo=lambda *a, **k: None)
+    assert result.built == 3
+    build, site = (samples / "build").resolve(), (samples / "build" / "site").resolve()
+    saves = [i for i, (kind, stems) in enumerate(events) if kind == "save" and stems]
+    assert saves and events[saves[-1]][1] == {p.stem for p in SAMPLES}
+    first = saves[0]
+    synced = {folder for kind, folder in events[:first] if kind == "sync"}
+    assert {build, site} <= synced, events
+    # Each sync of the two is the parent's, just before a save; not one after each write
+    # (with jobs=1 the writes' own syncs of their staging folders show in between).
+    for i, (kind, folder) in enumerate(events):
+        if kind == "sync" and folder in (build, site):
+            after = events[i + 1]
+            assert after[0] == "save" or after[1] in (build, site), events
+
+
+def test_a_batch_first_removes_what_killed_writes_left(runner, samples):
+    """Once, for every folder, before the workers start: their writes then skip it."""
+    assert run(runner).exit_code == 0
+    stem = SAMPLES[0].stem
+    junk = [samples / "build" / f".{stem}.tmp-{1:016x}", samples / "build" / "site" /
+            f".{stem}.old-{2:016x}", samples / "build" / f".gone.tmp-{3:016x}"]
+    for folder in junk:
+        folder.mkdir()
+        (folder / "email.html").write_text("half")
+    mine = samples / "build" / f".{stem}.tmp-notes"   # not a name a write makes
+    mine.mkdir()
+    assert run(runner, "--force").exit_code == 0
+    assert not any(folder.exists() for folder in junk) and mine.is_dir()
 
 
 def test_two_files_building_into_one_folder(runner, samples):

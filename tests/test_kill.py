@@ -262,13 +262,13 @@ def test_a_failed_second_rename_puts_the_old_set_back(tmp_path, no_exchange, mon
     assert os.listdir(tmp_path) == ["x"] and files_in(folder) == {"email.html": b"old"}
 
 
-@pytest.mark.parametrize("where", ["fsync", "exchange"])
+@pytest.mark.parametrize("where", ["sync", "exchange"])
 def test_a_failed_write_is_an_issue_error_and_changes_nothing(tmp_path, monkeypatch, where):
     folder = tmp_path / "build" / "x"
     output.write_atomically(folder, {"email.html": "old", "email.txt": "old text"})
     full = OSError(errno.ENOSPC, "No space left on device")
-    if where == "fsync":
-        monkeypatch.setattr(output.os, "fsync", lambda fd: (_ for _ in ()).throw(full))
+    if where == "sync":
+        monkeypatch.setattr(output, "_sync_data", lambda fd: (_ for _ in ()).throw(full))
     else:
         monkeypatch.setattr(output, "_exchange", lambda a, b: (_ for _ in ()).throw(full))
     email = Email(source="x.md", subject="s", preheader="", html="new", text="new text",

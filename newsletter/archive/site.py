@@ -27,7 +27,7 @@ from ..config import Config
 from ..errors import Problems, display_path
 from ..content.calendar import ics_url
 from ..manifest import Entry, write_file_atomically
-from ..output import write_atomically
+from ..output import Deferred, write_atomically
 from ..render.email import Email
 from .web import web_version
 
@@ -66,11 +66,12 @@ def ics_place(config: Config, name: str) -> str | None:
     return "/".join(parts)
 
 
-def write_issue_pages(email: Email, stem: str, config: Config, problems: Problems) -> str:
+def write_issue_pages(email: Email, stem: str, config: Config, problems: Problems,
+                      deferred: Deferred | None = None) -> str:
     """The web version and the .ics file(s) of one issue; returns the .ics's place or "".
     An .ics that cannot be placed where it is linked is left out, with a finding."""
     root = config.archive_path
-    write_atomically(root / stem, {"index.html": web_version(email, config, "../")})
+    write_atomically(root / stem, {"index.html": web_version(email, config, "../")}, deferred)
     placed = ""
     for name, data in sorted(email.attachments.items()):
         if not name.endswith(".ics"):
