@@ -6,8 +6,11 @@ or against who may write where.
 """
 from __future__ import annotations
 
+import os
+
 import pytest
 
+from newsletter.render.html import cache_dir
 from newsletter.source import markup
 
 
@@ -36,3 +39,29 @@ def test_a_background_in_a_style_attribute_still_keeps_its_colour():
                          'style="color:#fff; background: #1d4ed8">Vote</p>')
     assert nodes[0].attrs == {"style": "color:#fff;background-color:#1d4ed8",
                               "title": "a\"b style='background: red'"}
+
+
+def test_no_template_cache_below_a_folder_others_may_write_to(tmp_path, monkeypatch):
+    # Whoever may rename entries in the folder holding ours could swap in a
+    # folder of their own compiled code between the check and Jinja's read.
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    root = tmp_path / "cache"
+    root.mkdir()
+    (root / "newsletter").symlink_to(shared)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(root))
+    assert cache_dir() is None
+    # A cache home others may write to, with no sticky bit: the same.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared))
+    assert cache_dir() is None
+    # Sticky, as /tmp is: others can't move our folder, so it is used.
+    sticky = tmp_path / "sticky"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(sticky))
+    assert cache_dir() == str(sticky / "newsletter" / "templates")
+    # And the usual case, a private cache home.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "private"))
+    assert cache_dir() == str(tmp_path / "private" / "newsletter" / "templates")
+    assert os.stat(cache_dir()).st_mode & 0o077 == 0
