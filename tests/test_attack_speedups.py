@@ -65,3 +65,12 @@ def test_no_template_cache_below_a_folder_others_may_write_to(tmp_path, monkeypa
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "private"))
     assert cache_dir() == str(tmp_path / "private" / "newsletter" / "templates")
     assert os.stat(cache_dir()).st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("source", ["<aİİ title=x>t</aİİ>", "<p tİtle=x>",
+                                    "<P \u212aey=1 Class=A>", "<dİv İd=a class=b>x</dİv>"])
+def test_names_are_lower_cased_as_the_standard_does(source):
+    # In ASCII only; str.lower() made `İ` two characters, and the attributes
+    # of `<aİİ title=x>` were then read from inside their first name.
+    from test_tokens import same
+    same(source)
