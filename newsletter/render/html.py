@@ -92,7 +92,22 @@ def cache_dir() -> str | None:
     if not stat.S_ISDIR(st.st_mode) or (   # a symlink is not a folder to lstat
             hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o077)):
         return None
+    # Whoever may rename entries in a folder above could move ours away and put
+    # their own in its place after this check, before Jinja reads from it: the
+    # two above must be closed to others too (or sticky, as /tmp is).
+    try:
+        above = (os.stat(folder.parent), os.stat(root))
+        if hasattr(os, "getuid") and not all(map(_closed, above)):
+            return None
+    except OSError:
+        return None
     return str(folder)
+
+
+def _closed(st: os.stat_result) -> bool:
+    """A folder of this user or root that no one else may rename entries in."""
+    return st.st_uid in (os.getuid(), 0) and \
+        (not st.st_mode & 0o022 or bool(st.st_mode & stat.S_ISVTX))
 
 
 def compiled_with(env: jinja2.Environment) -> str:

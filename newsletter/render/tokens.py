@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import html
 import re
+import string
 import unicodedata
 
 _WS = "\\t\\n\\f\\r "
@@ -72,6 +73,10 @@ _TOKEN = re.compile(
     r"|(?P<unterminated></?[a-zA-Z].*+)"
     r"|(?P<lone><)",   # `</` at the very end
     re.DOTALL)
+# The standard lower-cases names in ASCII only: str.lower() would also turn
+# `İ` into two characters (and the Kelvin sign into `k`), and a start tag's
+# attributes are read from one character past its name's length.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _ATTRIBUTES = re.compile(
     f"(?P<name>[^{_WS}/>][^{_WS}/>=]*+)"
     f"(?:[{_WS}]*+=[{_WS}]*+(?:\"(?P<dq>[^\"]*+)\"|'(?P<sq>[^']*+)'|(?P<uq>[^{_WS}>\"'][^{_WS}>]*+)|(?=>)))?+")
@@ -128,7 +133,7 @@ def _read_attrs(raw: str, start: int) -> list[tuple[str, str | None]]:
             value = match.group("uq")
         if value is None and "=" in match.group(0)[len(match.group("name")):]:
             value = ""   # `a=` before `>`: an empty value
-        attrs.append((match.group("name").lower(),
+        attrs.append((match.group("name").translate(_ASCII_LOWER),
                       None if value is None else html.unescape(value)))
     return attrs
 
@@ -146,9 +151,9 @@ def tokenize(source: str) -> list[Token]:
         if kind == "element":
             slash, tag, closed = match.group("slash", "tag", "closed")
             if slash:
-                append(Token("end", match[0], tag.lower()))
+                append(Token("end", match[0], tag.translate(_ASCII_LOWER)))
             else:
-                append(Token("start", match[0], tag.lower(), closed=bool(closed)))
+                append(Token("start", match[0], tag.translate(_ASCII_LOWER), closed=bool(closed)))
         elif kind == "text" or kind == "lone":
             if tokens and tokens[-1].kind == "text":   # a lone `<` and what follows: one run
                 tokens[-1].raw += match[0]

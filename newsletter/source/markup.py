@@ -123,7 +123,7 @@ class _Prescan(_Parser):
             elif name in ("href", "src") and BAD_URL.match(value):
                 self.report("markup", f"{value.split(':')[0].strip().lower()}: URL dropped from <{tag}>", raw)
         if not self.skip:
-            self.out.append(raw)
+            self.out.append(_background_colours(tag, attrs) or raw)
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
@@ -201,23 +201,28 @@ def _attrs(attrs) -> dict[str, str]:
     return {k: CONTROL.sub("", v or "") for k, v in attrs}
 
 
-_STYLE_ATTR = re.compile(r"""(\bstyle\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
 # `rgb(` takes no `(` before its `)`: with `[^)]*` a style of many
 # "background:rgb(" and no `)` was rescanned to its end from each one.
 _BACKGROUND = re.compile(r"\bbackground\s*:\s*(#[0-9a-f]{3,8}|rgba?\([^()]*\)|[a-z]+)\s*(?=;|$)", re.I)
 
 
-def _background_colours(html_text: str) -> str:
-    """`background: #123` -> `background-color: #123` inside style attributes.
+def _background_colours(tag: str, attrs: list[tuple[str, str | None]]) -> str | None:
+    """The start tag written anew with `background: #123` -> `background-color: #123`
+    in its style attributes, or None when there is none to change.
 
     Only background-color is kept (the shorthand can carry url() images), so
     without this an author's "white text on blue" loses the blue and turns
-    invisible.
+    invisible. Done on the pre-scan's parsed attributes, not on the HTML's
+    text: `style='background: red'` typed in a sentence is text, and stays so.
     """
-    def fix(match: re.Match) -> str:
-        return match.group(1) + match.group(2) + _BACKGROUND.sub(
-            r"background-color:\1", match.group(3)) + match.group(2)
-    return _STYLE_ATTR.sub(fix, html_text)
+    if not any(name == "style" and value and _BACKGROUND.search(value) for name, value in attrs):
+        return None
+    written = [tag]
+    for name, value in attrs:
+        if name == "style" and value:
+            value = _BACKGROUND.sub(r"background-color:\1", value)
+        written.append(name if value is None else f'{name}="{html.escape(value)}"')
+    return "<" + " ".join(written) + ">"
 
 
 # Built once: nh3.clean() with keyword options builds a new ammonia Builder
@@ -268,7 +273,7 @@ def _parse(raw: str, report: Report, fix_url: Callable[[str, str], str | None],
         scan.feed(raw)
         scan.close()
         raw = "".join(scan.out)
-    clean = _CLEANER.clean(_background_colours(raw))
+    clean = _CLEANER.clean(raw)
     builder = _TreeBuilder()
     builder.feed(clean)
     builder.close()
