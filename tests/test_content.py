@@ -239,3 +239,15 @@ def test_phone_links_get_a_call_button(tmp_path):
     content, _ = content_of(tmp_path, "* Ask the clerk to vote no: [555-0142](tel:+15555550142)\n")
     assert lists(content)[0].items[0].button.label == "Call 555-0142"
 
+
+
+def test_ampersands_in_raw_html_keep_their_text(tmp_path):
+    # html.parser reports the `&c` of `?b=1&c=2` as a reference with no `;`:
+    # it used to come back as `&c;=2`, a character the writer never typed.
+    body = ("<div>\nSee https://example.org/?b=1&c=2 and AT&T, &copy; &#65 here.\n</div>\n\n"
+            "And <b>x&y=1</b> too.\n")
+    content, _ = content_of(tmp_path, body)
+    text = all_text(content)
+    assert "?b=1&c=2" in text and "AT&T" in text and "x&y=1" in text
+    assert "&c;" not in text and "&y;" not in text
+    assert "© A here" in text   # real references are still read as such

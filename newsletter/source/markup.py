@@ -139,13 +139,26 @@ class _Prescan(_Parser):
         if not self.skip:
             self.out.append(data)
 
+    def feed(self, data):
+        # Where each line starts, to find a reference's end in the source.
+        self.source = data
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", data)]
+        super().feed(data)
+
+    def _reference(self, text: str) -> str:
+        """`&name` as it stood: html.parser also reports one with no `;` (the
+        `&b` of `?a=1&b=2`), which must not gain a `;` it never had."""
+        line, column = self.getpos()
+        end = self.line_starts[line - 1] + column + len(text)
+        return text + ";" if self.source.startswith(";", end) else text
+
     def handle_entityref(self, name):
         if not self.skip:
-            self.out.append(f"&{name};")
+            self.out.append(self._reference(f"&{name}"))
 
     def handle_charref(self, name):
         if not self.skip:
-            self.out.append(f"&#{name};")
+            self.out.append(self._reference(f"&#{name}"))
 
     def handle_comment(self, data):
         pass
