@@ -458,3 +458,15 @@ def test_front_matter_leftovers_are_not_warned_twice(runner, workspace):
     front = [p for p in _leftover_lines(runner, "buttondown") if p[0] < 9]
     assert front == [(2, "leftover-liquid", "*|FNAME|*"), (2, "template-syntax", "{{ name }}"),
                      (4, "template-syntax", "{% include x %}"), (5, "template-syntax", "{{ room }}")]
+
+
+def test_link_findings_show_links_as_typed(tmp_path):
+    # A service tag typed in a link is marked inside; the message must show
+    # what the writer typed, not the marker that stands for it.
+    path = tmp_path / "2026-03-02-tags.md"
+    path.write_text("---\ntitle: Tags\ndate: 2026-03-02\n---\n\n"
+                    "See <https://example.org/three?[Email]> now.\n", encoding="utf-8")
+    problems = check_file(path, Config(platform="sendy"))
+    found = [p.message for p in problems if p.id == "link-text"]
+    assert found and "https://example.org/three?[Email]" in found[0]
+    assert not any("PHQ" in p.message for p in problems)

@@ -69,7 +69,8 @@ def _clean(text: str) -> str:
 def link_text(ctx: Ctx) -> None:
     for nodes, line, item in _places(ctx.content.blocks()):
         for a in links(nodes):
-            text, href = _clean(text_of(a.children)), a.attrs["href"]
+            # As readers see them: a marker's inner workings are nobody's business.
+            text, href = _clean(readable(text_of(a.children))), readable(a.attrs["href"])
             where = ctx.find(line, href, text)
             if ctx.src_of(where, href):
                 continue   # an embed the build turned into a link; reported as markup
