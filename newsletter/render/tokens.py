@@ -35,6 +35,7 @@ sees never rests on this module.
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 import string
 import unicodedata
@@ -109,7 +110,7 @@ class Token:
 
     def set_raw_attrs(self, attrs: list[tuple[str, str | None]]) -> None:
         """The same, with values the caller has already escaped for an attribute."""
-        self._attrs = [(name, None if value is None else html.unescape(value))
+        self._attrs = [(name, None if value is None else unescape_attr(value))
                        for name, value in attrs]
         self.raw = self.written(attrs)
 
@@ -134,8 +135,34 @@ def _read_attrs(raw: str, start: int) -> list[tuple[str, str | None]]:
         if value is None and "=" in match.group(0)[len(match.group("name")):]:
             value = ""   # `a=` before `>`: an empty value
         attrs.append((match.group("name").translate(_ASCII_LOWER),
-                      None if value is None else html.unescape(value)))
+                      None if value is None else unescape_attr(value)))
     return attrs
+
+
+_REFERENCE = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|([A-Za-z][A-Za-z0-9]*)(;?))")
+
+
+def unescape_attr(value: str) -> str:
+    """An attribute value with its character references decoded as the HTML
+    standard decodes them in attributes: html.unescape would also read the
+    `&copy` of `?a=1&copy=2` (or of `&copyx`) as ©, which in an attribute
+    browsers leave as typed."""
+    if "&" not in value:
+        return value
+
+    def one(match: re.Match) -> str:
+        name, semicolon = match.group(1), match.group(2)
+        if name is None:   # numeric: decoded, with or without `;`
+            return html.unescape(match.group(0))
+        if semicolon:
+            return html.entities.html5.get(name + ";", match.group(0))
+        # Without `;` only the legacy names count, and not before `=` or a
+        # letter or digit (the regex took those into the name already).
+        if name in html.entities.html5 and not value.startswith("=", match.end()):
+            return html.entities.html5[name]
+        return match.group(0)
+
+    return _REFERENCE.sub(one, value)
 
 
 def escape_attr(value: str) -> str:
