@@ -190,8 +190,6 @@ def unsafe_markup(tree, depth: int = 0) -> list[str]:
                     found.append(f"a {url.split(':')[0].lower()}: URL in <{tag} {name}>")
             elif name == "style":
                 styles.append((tag, value))
-    # Every element has a style once CSS is inlined: one search over them
-    # all, and only when it finds something, which of them.
     # Outlook reads markup inside <!--[if mso]> ... <![endif]-->. Parsing
     # each of MJML's thirty-odd such comments costs time; only one that
     # could hold something unsafe is read (and first, all of them at once).
@@ -201,6 +199,8 @@ def unsafe_markup(tree, depth: int = 0) -> list[str]:
                 found.append("suspect markup in comments nested three deep")
             else:
                 found += unsafe_markup(_parse(content), depth + 1)
+    # Every element has a style once CSS is inlined: one search over them
+    # all, and only when it finds something, which of them.
     if styles and STYLE_SCRIPT.search("\n".join(value for _, value in styles)):
         found += [f"script in a style attribute on <{tag}>" for tag, value in styles
                   if STYLE_SCRIPT.search(value)]
