@@ -53,8 +53,17 @@ def serve(config: Config, paths: list[Path], host: str = "127.0.0.1", port: int 
 
 
 def stop(server: Server) -> None:
+    # watchdog 7.1 logs an error when its reader thread wakes after stop()
+    # closed the inotify handle (a harmless race in its own shutdown); with
+    # no logging set up, Python prints it on Ctrl-C as if something failed.
+    import logging
+    logging.getLogger("watchdog.observers.inotify").addFilter(_stopping)
     server.observer.stop()
     for timer in server.observer.pending:
         timer.cancel()
     server.observer.join(5)
     server.server_close()
+
+
+def _stopping(record) -> bool:
+    return "called when the thread is inactive" not in record.getMessage()
