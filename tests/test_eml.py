@@ -1,8 +1,11 @@
 """email.eml, written by build and digest, read back with Python's own email parser."""
+import quopri
+import random
 from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
 
 from newsletter.cli import main
+from newsletter.render.message import quoted_printable
 
 from conftest import write_issue
 
@@ -25,9 +28,9 @@ def read_back(folder):
 
 
 def same(part: str, path) -> None:
-    """The parsed part is the file, but for the CRLF line ends mail uses."""
-    built = path.read_text(encoding="utf-8")
-    assert part.replace("\r\n", "\n") == (built if built.endswith("\n") else built + "\n")
+    """The parsed part is the file, but for the CRLF line ends mail uses: not
+    a character more (the line end before a boundary belongs to the boundary)."""
+    assert part.replace("\r\n", "\n") == path.read_text(encoding="utf-8")
 
 
 def test_eml_parses_back_into_the_built_text_and_html(runner, workspace):
@@ -94,3 +97,31 @@ def test_a_title_shaped_like_encoded_words_writes_no_header_of_its_own(runner, w
                                    "MIME-Version", "Content-Type"}, msg.keys()
         assert str(msg["Subject"]) == title
         assert msg.is_multipart() and msg.get_content_type() == "multipart/alternative"
+
+
+def test_quoted_printable_keeps_every_character_and_the_76_character_limit():
+    # binascii alone writes 77-78 character lines when a space or tab just
+    # before a line end must be escaped; these put one at every column.
+    texts = ["a" * n + tail for n in range(60, 90) for tail in (" \nb", "\t\nb", " ", "é \n")]
+    rng = random.Random(2045)
+    pieces = ["a", " ", "\t", "\n", "=", ".", "é", "€", "😀", "<p>", "=20", "From "]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 400))) for _ in range(3000)]
+    for text in texts:
+        encoded = quoted_printable(text)
+        assert all(len(line) <= 76 for line in encoded.split("\n")), text
+        assert quopri.decodestring(encoded.encode()) == text.encode(), text
+        msg = message_from_bytes(b"Content-Type: text/plain; charset=utf-8\r\n"
+                                 b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+                                 + encoded.replace("\n", "\r\n").encode(), policy=policy.default)
+        assert msg.get_content().replace("\r\n", "\n") == text
+
+
+def test_every_line_of_a_built_eml_fits_the_mime_limit(runner, workspace):
+    write_issue(workspace, "2026-03-10-long.md",
+                "---\ntitle: Long lines\ndate: 2026-03-10\n---\n\n"
+                + "".join("word " * n + "\n\n" for n in range(10, 30)))
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    raw = (workspace / "build" / "2026-03-10-long" / "email.eml").read_bytes()
+    assert max(map(len, raw.split(b"\r\n"))) <= 78   # headers: the email package folds at 78
+    body = raw.split(b"\r\n\r\n", 1)[1]
+    assert max(map(len, body.split(b"\r\n"))) <= 76

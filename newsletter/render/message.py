@@ -6,11 +6,12 @@ asks: the last part is the preferred one), UTF-8 and quoted-printable, with
 Subject, From, Date, Message-ID, MIME-Version and List-Unsubscribe when the
 config knows an unsubscribe URL. The `email` package writes every header and
 part under its SMTP policy (CRLF line ends, RFC 2047 encoded words), never
-this module by hand. `parse_address` is where every address a user gives is
+this module by hand; only the parts' quoted-printable comes from binascii. `parse_address` is where every address a user gives is
 judged, so the built file and `send` refuse the same things.
 """
 from __future__ import annotations
 
+import binascii
 import datetime as dt
 import hashlib
 import unicodedata
@@ -127,12 +128,40 @@ def to_message(email: Email, config: Config, *, from_: Address | None = None,
     if config.unsubscribe_url.startswith(("https://", "http://", "mailto:")):
         # RFC 2369: the address in angle brackets; mail clients show an Unsubscribe button.
         msg["List-Unsubscribe"] = f"<{config.unsubscribe_url}>"
-    msg.set_content(email.text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    msg["MIME-Version"] = "1.0"
+    msg.make_alternative()
+    msg.attach(_part(email.text, "plain"))
+    msg.attach(_part(email.html, "html"))
     # Quoted-printable writes every '=' as =3D, so a boundary starting '=_'
     # can't occur in either part; the email package's own would be random.
     msg.set_boundary(f"=_{digest[32:64]}")
     return msg
+
+
+def _part(text: str, subtype: str) -> EmailMessage:
+    """One UTF-8, quoted-printable part. set_content() would encode it with
+    email.quoprimime, in Python: 1 ms for a 48 KB email, an eighth of a
+    batch's time per issue; binascii's C encoder does the same in a third of
+    that. Both write RFC 2045 quoted-printable (lines of at most 76
+    characters, soft breaks, trailing spaces encoded); the generator turns
+    its line ends into CRLF."""
+    part = EmailMessage(policy=policy.SMTP)
+    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+    part["Content-Transfer-Encoding"] = "quoted-printable"
+    part.set_payload(quoted_printable(text))
+    return part
+
+
+def quoted_printable(text: str) -> str:
+    """UTF-8 `text` as quoted-printable, every line at most 76 characters."""
+    lines = binascii.b2a_qp(text.encode(), istext=True).decode("ascii").split("\n")
+    for i, line in enumerate(lines):
+        # binascii (CPython 3.11-3.13) lets a line reach 78 characters when a
+        # space or tab before its end is written as =20/=09: that escape
+        # goes onto a line of its own after a soft break.
+        if len(line) > 76 and line[-3:] in ("=20", "=09"):
+            lines[i] = f"{line[:-3]}=\n{line[-3:]}"
+    return "\n".join(lines)
 
 
 def eml_bytes(email: Email, config: Config) -> bytes:
