@@ -8,14 +8,16 @@ version and .ics in the archive; the manifest; the archive's index.html and
 feed.xml; and a BatchResult: how many were built, unchanged and failed
 (with `path:line`), and the time taken.
 
-Each worker builds one issue at a time, writes its folders, and hands back
-only the few facts the manifest keeps, so memory stays flat however many
-issues there are. The web version is made in the worker that built the
+Each worker takes a group of a few issues (GROUP), builds them one at a
+time, staging each one's folders on disk, then syncs and swaps in all of
+them at once (output.commit: one round of disk syncs for the group, not one
+per issue); it hands back only the few facts the manifest keeps, so memory
+stays flat however many issues there are. The web version is made in the worker that built the
 email, because the email's marked parts hold that process's markers.
 
 Kill safety: entries of the issues about to be built are dropped from the
 manifest (saved) before any folder is touched; an entry is added back only
-after both folders are written. So at any instant the manifest vouches only
+after both folders are swapped in. So at any instant the manifest vouches only
 for folders that hold what it says, and each folder is wholly old or new.
 Power-cut safety: a worker leaves its swaps unsynced and names the folders
 they were made in; the parent syncs those folders before each save of the
@@ -41,6 +43,7 @@ from .errors import IssueError, NewsletterError, Problem, Problems
 from .source.issue import display_path, find_issue_files
 
 SAVE_EVERY = 1.0   # seconds between saves of the manifest while building
+GROUP = 8   # issues a worker builds before it syncs and swaps in their folders
 
 
 @dataclass
@@ -62,17 +65,18 @@ class BatchResult:
     archive: Path | None = None
 
 
-def build_one(path: Path, key: str, config: Config,
-              allow_missing_unsubscribe: bool = False) -> Outcome:
-    """Build one issue's email folder and web pages (in a worker process)."""
+def build_one(path: Path, key: str, config: Config, allow_missing_unsubscribe: bool,
+              deferred) -> tuple[Outcome, list[Path]]:
+    """Build one issue and stage its email folder and web pages in `deferred`
+    (in a worker process); the folders it staged come back with its Outcome."""
     from .archive.site import write_issue_pages
     from .build import issue_parts
     from .content.placeholders import plain
-    from .output import Deferred, write_email
+    from .output import write_email
 
     problems = Problems()
     entry = manifest.Entry(key=key, source=display_path(path), ok=False)
-    deferred = Deferred(recovered=True)   # build_all ran recover_all; it syncs the folders
+    staged_before = len(deferred.staged)
     try:
         issue, content, email = issue_parts(path, config, problems, allow_missing_unsubscribe)
         if not problems.errors:
@@ -93,7 +97,39 @@ def build_one(path: Path, key: str, config: Config,
                        f"could not be built ({type(exc).__name__}: {exc}); please report this")
     if not entry.ok:
         entry.problems = [p.as_dict() for p in problems.errors][:1]
-    return Outcome(path.stem, entry, list(problems), deferred.unsynced)
+    folders = [folder for _, folder, _ in deferred.staged[staged_before:]]
+    return Outcome(path.stem, entry, list(problems)), folders
+
+
+def build_group(items: list[tuple[Path, str]], config: Config,
+                allow_missing_unsubscribe: bool = False) -> list[Outcome]:
+    """Build a few issues, then sync and swap in all their folders at once
+    (output.commit), in a worker process. An issue whose folder could not be
+    swapped in fails, with why; its old folders stay whole."""
+    from .output import Deferred, commit
+
+    # build_all ran recover_all, and syncs the swapped folders' parents.
+    deferred = Deferred(recovered=True, grouped=os.name == "posix")
+    built = [build_one(path, key, config, allow_missing_unsubscribe, deferred)
+             for path, key in items]
+    failed = commit(deferred)
+    for (outcome, folders), (path, _) in zip(built, items):
+        why = next((failed[f] for f in folders if f in failed), None)
+        if why is not None:
+            problem = Problem(display_path(path), None, "error", "input",
+                              f"cannot write the output: {why}")
+            outcome.problems.append(problem)
+            outcome.entry.ok = False
+            outcome.entry.problems = [problem.as_dict()]
+        outcome.unsynced = set(deferred.unsynced)
+    return [outcome for outcome, _ in built]
+
+
+def groups(stale: list, jobs: int) -> list[list]:
+    """The issues in groups of up to GROUP, smaller when there are few, so
+    that every worker gets several and none waits long for the last."""
+    size = max(1, min(GROUP, len(stale) // (jobs * 4)))
+    return [stale[i:i + size] for i in range(0, len(stale), size)]
 
 
 def _die_with_parent() -> None:
@@ -154,8 +190,8 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
     if jobs > 1:
         # Workers are forked here, before the progress bar starts its thread.
         pool = _pool(jobs)
-        futures = [pool.submit(build_one, path, key, config, allow_missing_unsubscribe)
-                   for path, key in stale]
+        futures = [pool.submit(build_group, group, config, allow_missing_unsubscribe)
+                   for group in groups(stale, jobs)]
     show = progress.reporter(len(stale), echo or click.echo, terminal)
 
     def tell(problems) -> None:
@@ -188,7 +224,7 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
 
     def save() -> None:
         if unsynced:
-            from .output import sync_folders
+            from .disk import sync_folders
             sync_folders(unsynced)   # the swaps first, then the entries that vouch for them
         manifest.save(out, entries)
 
@@ -211,11 +247,13 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
 
     try:
         if pool is None:
-            for path, key in stale:
-                done(build_one(path, key, config, allow_missing_unsubscribe))
+            for group in groups(stale, jobs):
+                for outcome in build_group(group, config, allow_missing_unsubscribe):
+                    done(outcome)
         else:
             for future in as_completed(futures):
-                done(future.result())
+                for outcome in future.result():
+                    done(outcome)
     finally:
         show.close()
         if pool is not None:

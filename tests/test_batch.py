@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsletter import manifest, output
+from newsletter import disk, manifest
 from newsletter.batch import build_all
 from newsletter.build import stale_issues
 from newsletter.cli import main
@@ -150,7 +150,7 @@ def test_each_swap_is_synced_before_the_manifest_vouches_for_it(samples, monkeyp
     """Workers leave their swaps unsynced; the parent syncs both folders before it
     saves the entries, so a power cut can't keep an entry and lose its folder's swap."""
     events = []
-    real_sync, real_save = output._fsync_dir, manifest.save
+    real_sync, real_save = disk.fsync_dir, manifest.save
 
     def sync(folder):
         events.append(("sync", Path(folder)))
@@ -159,7 +159,7 @@ def test_each_swap_is_synced_before_the_manifest_vouches_for_it(samples, monkeyp
     def save(folder, entries):
         events.append(("save", {stem for stem, entry in entries.items() if entry.ok}))
         real_save(folder, entries)
-    monkeypatch.setattr(output, "_fsync_dir", sync)   # in the parent; jobs=1 builds there too
+    monkeypatch.setattr(disk, "fsync_dir", sync)   # in the parent; jobs=1 builds there too
     monkeypatch.setattr(manifest, "save", save)
     result = build_all(load_config(None, Problems()), jobs=jobs, echo=lambda *a, **k: None)
     assert result.built == 3

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from newsletter import output
+from newsletter import disk, output
 from newsletter.cli import main
 from newsletter.config import Config
 from newsletter.errors import IssueError
@@ -38,7 +38,7 @@ LEFTOVER = re.compile(rf"\.{re.escape(STEM)}\.(tmp|old)-[0-9a-f]{{16}}")
 
 # In the child, not in the product: make the renames fallback run where
 # renameat2 exists, so kills can land between its two renames.
-FALLBACK_CHILD = ("import sys, newsletter.output as o; o._renameat2 = lambda: None; "
+FALLBACK_CHILD = ("import sys, newsletter.disk as d; d.renameat2 = lambda: None; "
                   "from newsletter.cli import main; main(['build'])")
 
 
@@ -226,7 +226,7 @@ def no_exchange(request, monkeypatch):
     def refuses(*args):
         ctypes.set_errno(errno.EINVAL)
         return -1
-    monkeypatch.setattr(output, "_renameat2", lambda: None if request.param == "missing" else refuses)
+    monkeypatch.setattr(disk, "renameat2", lambda: None if request.param == "missing" else refuses)
 
 
 def test_the_renames_fallback_replaces_the_set(tmp_path, no_exchange):
@@ -275,9 +275,9 @@ def test_a_failed_write_is_an_issue_error_and_changes_nothing(tmp_path, monkeypa
     output.write_atomically(folder, {"email.html": "old", "email.txt": "old text"})
     full = OSError(errno.ENOSPC, "No space left on device")
     if where == "sync":
-        monkeypatch.setattr(output, "_sync_data", lambda fd: (_ for _ in ()).throw(full))
+        monkeypatch.setattr(disk, "sync_data", lambda fd: (_ for _ in ()).throw(full))
     else:
-        monkeypatch.setattr(output, "_exchange", lambda a, b: (_ for _ in ()).throw(full))
+        monkeypatch.setattr(disk, "exchange", lambda a, b: (_ for _ in ()).throw(full))
     email = Email(source="x.md", subject="s", preheader="", html="new", text="new text",
                   mjml="<mjml/>", attachments={"x.ics": b"cal"})
     with pytest.raises(IssueError) as caught:
@@ -334,3 +334,53 @@ def test_two_writers_at_once_do_not_remove_each_others_staging(tmp_path):
     assert errors == []
     assert os.listdir(tmp_path) == ["x"]
     assert files_in(folder) in [{k: v.encode() for k, v in files.items()} for files in writers]
+
+
+# --- a batch's grouped writes: staged first, then synced and swapped in together -----
+
+def test_grouped_writes_change_nothing_until_commit(tmp_path):
+    deferred = output.Deferred(grouped=True)
+    for name in ("a", "b"):
+        output.write_atomically(tmp_path / name, {"email.html": f"old {name}"})
+        output.write_atomically(tmp_path / name, {"email.html": f"new {name}"}, deferred)
+    assert [(tmp_path / n / "email.html").read_text() for n in "ab"] == ["old a", "old b"]
+    assert len(deferred.staged) == 2 and not deferred.unsynced
+    assert output.commit(deferred) == {}
+    assert [(tmp_path / n / "email.html").read_text() for n in "ab"] == ["new a", "new b"]
+    assert sorted(os.listdir(tmp_path)) == ["a", "b"]   # no staging folder left
+    assert deferred.unsynced == {tmp_path.resolve()} and deferred.staged == []
+
+
+def test_commit_carries_over_a_push_record_written_after_staging(tmp_path):
+    folder = tmp_path / "x"
+    output.write_atomically(folder, {"email.html": "old"})
+    deferred = output.Deferred(grouped=True)
+    output.write_atomically(folder, {"email.html": "new"}, deferred)
+    output.write_one(folder, "push.json", b'{"draft": 1}')   # `push` ran in between
+    assert output.commit(deferred) == {}
+    assert files_in(folder) == {"email.html": b"new", "push.json": b'{"draft": 1}'}
+
+
+def test_a_set_that_cannot_be_swapped_in_fails_alone(tmp_path):
+    deferred = output.Deferred(grouped=True)
+    for name in ("a", "b"):
+        output.write_atomically(tmp_path / name, {"email.html": name}, deferred)
+    (tmp_path / "a").write_text("a file now stands where the folder goes")
+    failed = output.commit(deferred)
+    assert list(failed) == [(tmp_path / "a").resolve()]
+    assert isinstance(failed[(tmp_path / "a").resolve()], FileExistsError)
+    assert (tmp_path / "a").is_file() and (tmp_path / "b" / "email.html").read_text() == "b"
+    assert sorted(os.listdir(tmp_path)) == ["a", "b"]
+
+
+def test_every_staged_file_is_synced_before_any_swap(tmp_path, monkeypatch):
+    events = []
+    real_sync, real_swap = disk.sync_data, output._swap_in
+    monkeypatch.setattr(disk, "sync_data", lambda fd: (events.append("sync"), real_sync(fd)))
+    monkeypatch.setattr(output, "_swap_in", lambda a, b: (events.append("swap"), real_swap(a, b)))
+    deferred = output.Deferred(grouped=True)
+    for name in ("a", "b", "c"):
+        output.write_atomically(tmp_path / name, {"email.html": name, "email.txt": name}, deferred)
+    assert events == []   # staging syncs nothing
+    output.commit(deferred)
+    assert events == ["sync"] * 6 + ["swap"] * 3

@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "newsletter"
 
 # cli -> build/serve/send -> render/checks/digest -> content -> source -> config/errors
 LAYERS = {
-    "errors": 0, "config": 1, "config_values": 0.5, "source": 2, "content": 3, "digest": 4, "render": 4,
+    "errors": 0, "disk": 0, "config": 1, "config_values": 0.5, "source": 2, "content": 3, "digest": 4, "render": 4,
     "checks": 5, "output": 5, "build": 6, "build_digest": 6, "scaffold": 6, "screenshots": 6,
     "serve": 7, "send": 7, "push": 7, "cli": 8, "__main__": 9, "__init__": -1,
     # Between stages: the archive writes output folders; the batch runs build.
