@@ -97,7 +97,7 @@ IDS = ("input", "config-key", "markup", "link-scheme", "relative-link", "event-d
        "subject-length", "preheader", "front-matter-key",
        "postal-address", "required-tag", "template-syntax", "digest", "unsafe-output",
        "placeholder", "control-character", "event-title", "calendar", "leftover-sample",
-       "date-weekday", "issue-format")
+       "date-weekday", "issue-format", "bidi-control")
 
 
 def ignore_list(value) -> list[str]:

@@ -46,6 +46,8 @@ EXPECTED = [
     ("leftovers.md", "leftover-todo", 11, "warning"),
     ("leftovers.md", "leftover-heading", 15, "warning"),
     ("leftovers.md", "leftover-item", 18, "warning"),
+    ("bidi.md", "bidi-control", 2, "warning"),            # LEFT-TO-RIGHT OVERRIDE in the title
+    ("bidi.md", "bidi-control", 7, "warning"),            # RIGHT-TO-LEFT OVERRIDE after a link; not RLM
     ("markup.md", "markup", 9, "warning"),                # iframe -> link
     ("markup.md", "markup", 11, "warning"),               # script dropped
     ("subject.md", "subject-length", 2, "warning"),

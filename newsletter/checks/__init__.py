@@ -17,7 +17,7 @@ from .content import front_matter, images, link_addresses, link_text, subject
 from .context import Ctx
 from .output import check_email
 from .sample import leftover_sample
-from .text import date_past, event_past, leftovers, link_source, weekdays
+from .text import bidi, date_past, event_past, leftovers, link_source, weekdays
 
 
 def output(ctx: Ctx) -> None:
@@ -25,7 +25,7 @@ def output(ctx: Ctx) -> None:
 
 
 # Checks that need only the issue run even when the body can't be built.
-ISSUE_CHECKS = [front_matter, subject, leftovers, leftover_sample]
+ISSUE_CHECKS = [front_matter, subject, leftovers, leftover_sample, bidi]
 CONTENT_CHECKS = [link_text, link_addresses, link_source, images, event_past, date_past,
                   weekdays]
 EMAIL_CHECKS = [output]

@@ -1,7 +1,7 @@
 """Checks that read what the writer typed rather than the parsed content:
 links as written (split, spaced, mistyped mailto:), dates (an event already
-over, stale dates in the text) and leftovers (template tags, TODO, empty
-headings and items).
+over, stale dates in the text), leftovers (template tags, TODO, empty
+headings and items) and characters that turn text around (bidi controls).
 
 In: the `Ctx` they are given (its issue, visible body lines, `add`,
 `all_blocks`). Out: findings added to it.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+import unicodedata
 from urllib.parse import unquote
 
 from ..content.model import Item
@@ -61,6 +62,12 @@ RECAP = re.compile(r"\b(was|were|held|happened|attended|came|joined|thanks?|reca
                    r"took place|did|had|opened|began|started|since)\b", re.I)
 # Words that say a date comes round again ("every year on April 22").
 RECURRING = re.compile(r"\b(every|each|annual|annually|yearly|anniversary|weekly|monthly)\b", re.I)
+# Explicit embeddings and overrides (U+202A-U+202E) and isolates (U+2066-U+2069):
+# they change the order text is shown in, which is how "Trojan Source" text
+# makes a link's words or an address read as something else. Not the
+# implicit marks (LRM U+200E, RLM U+200F, ALM U+061C), which mixed
+# right-to-left text needs and which reorder nothing by themselves.
+BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 DATE_WINDOW = 60   # days: older dates are history, not a stale announcement
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 # A weekday written just before a date: "Tuesday, May 12", "Tue. May 12".
@@ -248,6 +255,21 @@ def leftovers(ctx: Ctx) -> None:
         for item in block.items:
             if not _has_content(item):
                 ctx.add("warning", item.line, "leftover-item", "empty list item")
+
+
+def bidi(ctx: Ctx) -> None:
+    """Bidi controls in the body or the front matter the email shows, at their line."""
+    found = [(ctx.issue.body_line + i, text) for i, text in enumerate(ctx.body) if BIDI.search(text)]
+    for key in (*SHOWN_META, *(event_field(ctx.issue, name)[0] for name in SHOWN_EVENT)):
+        value = ctx.issue.meta.get(key)
+        if isinstance(value, str) and BIDI.search(value):
+            found.append((ctx.issue.line_of(key), value))
+    for line, text in found:
+        names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c)}"
+                          for c in sorted(set(BIDI.findall(text))))
+        ctx.add("warning", line, "bidi-control",
+                f"{names}: changes the order the text after it is shown in, so what "
+                "readers see can differ from what is written; remove it unless the language needs it")
 
 
 def _template_leftovers(ctx: Ctx, text: str, line: int | None, covered=frozenset()) -> None:
