@@ -19,7 +19,7 @@ import yaml
 
 from .config_values import (NAMED_COLORS, check_smtp, check_text, check_view_online, is_color,
                             key_line, table_key_line, url_problem)
-from .errors import IssueError, Problems, unknown_id
+from .errors import IssueError, NewsletterError, Problems, unknown_id
 
 CONFIG_NAME = "newsletter.toml"
 # How issue files are read (source/readers/): "auto" sniffs each file's first lines.
@@ -207,8 +207,17 @@ def load_config(path: str | Path | None = None, problems: Problems | None = None
     values["colors"] = {**DEFAULT_COLORS, **values.get("colors", {})}
     values["theme"] = {**DEFAULT_THEME, **values.get("theme", {})}
     config = Config(root=root, source=str(path) if path.is_file() else None, **values)
-    _validate(config, text, path)
+    given = {k for k, v in overrides.items() if v is not None}
+    try:
+        _validate(config, text, path, given)
+    except _OptionError as exc:   # the bad value came from the command line, not the file
+        raise NewsletterError(f"--{exc.key.replace('_', '-')}: {exc.message}") from None
     return config
+
+
+class _OptionError(Exception):
+    def __init__(self, key: str, message: str):
+        self.key, self.message = key, message
 
 
 def _check_ignore(check: dict, text: str, path: Path, problems: Problems) -> None:
@@ -267,7 +276,13 @@ def _check_push(push: dict, text: str, path: Path, problems: Problems) -> None:
                                  f"(got {value!r})")
 
 
-def _validate(config: Config, text: str, path: Path) -> None:
+def _validate(config: Config, text: str, path: Path, given: set[str] = frozenset()) -> None:
+    """Raise IssueError at the file's line, or _OptionError for a value in `given`
+    (set by a command-line option)."""
+    def fail(key: str, message: str):
+        return _OptionError(key, message) if key in given else \
+            IssueError(path, key_line(text, key), message)
+
     if not isinstance(config.timezone, str):
         raise IssueError(path, key_line(text, "timezone"), "'timezone' must be a string")
     try:
@@ -283,7 +298,7 @@ def _validate(config: Config, text: str, path: Path) -> None:
                 "unsubscribe_url", "view_online_url", "ics_base_url", "output_dir", "issues_dir", "templates_dir",
                 "inliner", "archive_dir", "format"):
         if not isinstance(getattr(config, key), str):
-            raise IssueError(path, key_line(text, key), f"'{key}' must be a string")
+            raise fail(key, f"'{key}' must be a string")
     _validate_theme(config, text, path)
     if config.inliner not in ("css-inline", "premailer"):
         raise IssueError(path, key_line(text, "inliner"),
@@ -315,7 +330,7 @@ def _validate(config: Config, text: str, path: Path) -> None:
         if problem:
             absolute = ": an email can't load an image by a relative path" \
                 if key == "logo_url" and "://" not in value else ""
-            raise IssueError(path, key_line(text, key), f"{key} {problem}{absolute}")
+            raise fail(key, f"{key} {problem}{absolute}")
     check_view_online(config.view_online_url, key_line(text, "view_online_url"), path)
     check_smtp(config.smtp, text, path)
 

@@ -60,6 +60,16 @@ def test_bad_config_through_the_cli_is_one_error(runner, workspace):
     assert result.output.startswith("Error: newsletter.toml:1: unknown timezone")
 
 
+@pytest.mark.parametrize("command", [["build"], ["build", "--all"], ["check"]])
+def test_a_bad_option_value_is_blamed_on_the_option_not_the_file(runner, workspace, command):
+    write_issue(workspace, "2026-01-05-hi.md", ISSUE)
+    (workspace / "newsletter.toml").write_text('site_url = "https://example.org/"\n')
+    result = runner.invoke(main, [*command, "--site-url", "javascript:alert(1)"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith("Error: --site-url: site_url must start with https://")
+    assert "newsletter.toml" not in result.output
+
+
 def test_cli_options_override_the_file(runner, workspace):
     write_issue(workspace, "2026-01-05-hi.md", ISSUE)
     result = runner.invoke(main, ["build", "--site-url", "https://other.example.net/",
