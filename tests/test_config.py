@@ -1,4 +1,6 @@
 """newsletter.toml: defaults, unknown keys, bad values, CLI overrides."""
+import json
+
 import pytest
 
 from newsletter.cli import main
@@ -77,3 +79,11 @@ def test_cli_options_override_the_file(runner, workspace):
     assert result.exit_code == 0, result.output
     html = (workspace / "elsewhere/2026-01-05-hi/email.html").read_text()
     assert "https://other.example.net/page" in html and "*|UNSUB|*" in html
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "fonts.css", 'https://x.example/a.css" onload="x', ""])
+def test_a_font_stylesheet_must_be_a_web_address(runner, workspace, url):
+    (workspace / "newsletter.toml").write_text(f'[fonts]\nLato = {json.dumps(url)}\n')
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith("Error: newsletter.toml:2: fonts.Lato must be a stylesheet URL")
