@@ -23,7 +23,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from . import __version__, disk
 from .config import Config
 from .render.html import default_templates
 
@@ -113,19 +113,25 @@ def save(folder: Path, entries: dict[str, Entry]) -> None:
 
 def write_file_atomically(path: Path, data: bytes) -> None:
     """One file, replaced by a rename after its bytes are on disk. A temporary
-    file that a killed write of the same file left behind is removed first."""
-    for leftover in path.parent.glob(f".{glob.escape(path.name)}.tmp-*"):
-        leftover.unlink(missing_ok=True)
-    temp = path.parent / f".{path.name}.tmp-{secrets.token_hex(8)}"
-    try:
-        with open(temp, "xb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, path)
-    finally:
-        if os.path.lexists(temp):
-            os.unlink(temp)
+    file that a killed write of the same file left behind is removed first.
+
+    Under the folder's lock (disk.locked): two batches at once write the same
+    manifest, feed.xml and .ics files, and one's clean-up would otherwise take
+    the other's live temporary file for a killed write's and remove it.
+    """
+    with disk.locked(path.parent):
+        for leftover in path.parent.glob(f".{glob.escape(path.name)}.tmp-*"):
+            leftover.unlink(missing_ok=True)
+        temp = path.parent / f".{path.name}.tmp-{secrets.token_hex(8)}"
+        try:
+            with open(temp, "xb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(temp, path)
+        finally:
+            if os.path.lexists(temp):
+                os.unlink(temp)
 
 
 def plan(files: list[Path], config: Config, entries: dict[str, Entry], force: bool = False,

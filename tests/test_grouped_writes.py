@@ -1,0 +1,100 @@
+"""Attacks on a batch's grouped writes: concurrent writers, failed swaps, a killed worker.
+
+What each test sets up: a small project of a few issues in tmp_path, built
+through build_all or the CLI; another writer (a thread, or a second real
+`build --all`) at the same moment; a write that fails, and the run after it;
+a worker process that SIGKILLs itself at a chosen step (a monkeypatch made
+before the pool forks, so no timing decides where the kill lands).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from newsletter import manifest
+
+from conftest import ROOT, write_issue
+
+
+def issue_text(n: int, version: str) -> str:
+    return (f"---\ntitle: The community issue {n}, {version} version\ndate: 2026-05-{n + 1:02d}\n"
+            f"preheader: What issue {n} brings\nevent-title: Meeting {n}\n"
+            f"event-start-date: 2026-06-{n + 1:02d} 10:00:00 -04:00\n---\n\n"
+            f"Text of version {version}, with [a link](https://example.org/{version}/{n}).\n")
+
+
+def stems(count: int) -> list[str]:
+    return [f"2026-05-{n + 1:02d}-i{n}" for n in range(count)]
+
+
+def write_issues(folder: Path, count: int, version: str) -> None:
+    for n, stem in enumerate(stems(count)):
+        write_issue(folder, f"{stem}.md", issue_text(n, version))
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def leftovers(build: Path) -> list[str]:
+    return [str(p.relative_to(build)) for p in build.rglob("*")
+            if ".tmp-" in p.name or ".old-" in p.name]
+
+
+# --- another writer of the same file at the same moment (promise 3) ----------------
+
+def test_a_file_write_leaves_another_writers_temporary_file_alone(tmp_path, monkeypatch):
+    """Two batches write the manifest, feed.xml and each .ics: one's clean-up of a
+    killed write's temporary file must not take the other's live one."""
+    path, errors = tmp_path / "feed.xml", []
+    inside, second_done = threading.Event(), threading.Event()
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        if threading.current_thread() is first and not inside.is_set():
+            inside.set()   # the first writer's temporary file exists, not yet renamed
+            second_done.wait(1)   # where the writes exclude each other, the second waits
+        real_fsync(fd)
+    monkeypatch.setattr(os, "fsync", fsync)
+
+    def write(data: bytes, done: threading.Event | None = None) -> None:
+        try:
+            manifest.write_file_atomically(path, data)
+        except OSError as exc:
+            errors.append(exc)
+        if done is not None:
+            done.set()
+    first = threading.Thread(target=write, args=(b"first",))
+    second = threading.Thread(target=write, args=(b"second", second_done))
+    first.start()
+    assert inside.wait(10)
+    second.start()
+    first.join()
+    second.join()
+    assert errors == []
+    assert path.read_bytes() in (b"first", b"second") and os.listdir(tmp_path) == ["feed.xml"]
+
+
+def test_two_batches_at_once_both_build_everything(workspace, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1784000000")
+    write_issues(workspace, 24, "new")
+    command = [sys.executable, "-m", "newsletter", "build", "--all", "--jobs", "2", "--force"]
+    subprocess.run(command, check=True, capture_output=True)
+    alone = tree(workspace / "build")
+    for _ in range(3):
+        procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+        for proc in procs:
+            out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err[-2000:]
+            assert "Traceback" not in err and "cannot write" not in err, err[-2000:]
+        assert leftovers(workspace / "build") == []
+        got = tree(workspace / "build")
+        assert {k: v for k, v in got.items() if k != manifest.MANIFEST_NAME} == \
+            {k: v for k, v in alone.items() if k != manifest.MANIFEST_NAME}
+        assert all(e.ok for e in manifest.load(workspace / "build").values())
