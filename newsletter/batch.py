@@ -53,6 +53,9 @@ class Outcome:
     entry: manifest.Entry
     problems: list[Problem]
     unsynced: set[Path] = field(default_factory=set)   # folders of swaps not yet synced
+    # Failed in writing, not in building: no property of the issue (a full disk,
+    # a file in the way), so no entry is kept and the next run builds it again.
+    retry: bool = False
 
 
 @dataclass
@@ -77,9 +80,11 @@ def build_one(path: Path, key: str, config: Config, allow_missing_unsubscribe: b
     problems = Problems()
     entry = manifest.Entry(key=key, source=display_path(path), ok=False)
     staged_before = len(deferred.staged)
+    writing = False
     try:
         issue, content, email = issue_parts(path, config, problems, allow_missing_unsubscribe)
         if not problems.errors:
+            writing = True
             write_email(email, config.output_path / issue.stem, config, deferred)
             entry.title, entry.date = plain(content.title), issue.date.isoformat()
             entry.preheader, entry.published = plain(content.preheader or ""), issue.published
@@ -98,7 +103,7 @@ def build_one(path: Path, key: str, config: Config, allow_missing_unsubscribe: b
     if not entry.ok:
         entry.problems = [p.as_dict() for p in problems.errors][:1]
     folders = [folder for _, folder, _ in deferred.staged[staged_before:]]
-    return Outcome(path.stem, entry, list(problems)), folders
+    return Outcome(path.stem, entry, list(problems), retry=writing and not entry.ok), folders
 
 
 def build_group(items: list[tuple[Path, str]], config: Config,
@@ -117,9 +122,9 @@ def build_group(items: list[tuple[Path, str]], config: Config,
         why = next((failed[f] for f in folders if f in failed), None)
         if why is not None:
             problem = Problem(display_path(path), None, "error", "input",
-                              f"cannot write the output: {why}")
+                              f"cannot write the output: {getattr(why, 'strerror', None) or why}")
             outcome.problems.append(problem)
-            outcome.entry.ok = False
+            outcome.entry.ok, outcome.retry = False, True
             outcome.entry.problems = [problem.as_dict()]
         outcome.unsynced = set(deferred.unsynced)
     return [outcome for outcome, _ in built]
@@ -232,7 +237,10 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
         nonlocal saved
         tell(outcome.problems)
         unsynced.update(outcome.unsynced)
-        entries[outcome.stem] = outcome.entry
+        if outcome.retry:
+            entries.pop(outcome.stem, None)
+        else:
+            entries[outcome.stem] = outcome.entry
         if outcome.entry.ok:
             result.built += 1
             show.finished(f"built {display_path(out / outcome.stem)}/")

@@ -8,13 +8,18 @@ before the pool forks, so no timing decides where the kill lands).
 """
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
-from newsletter import manifest
+from newsletter import disk, manifest
+from newsletter.batch import build_all
+from newsletter.cli import main
+from newsletter.config import load_config
+from newsletter.errors import Problems
 
 from conftest import ROOT, write_issue
 
@@ -43,6 +48,10 @@ def tree(folder: Path) -> dict[str, bytes]:
 def leftovers(build: Path) -> list[str]:
     return [str(p.relative_to(build)) for p in build.rglob("*")
             if ".tmp-" in p.name or ".old-" in p.name]
+
+
+def quiet(*args, **kwargs) -> None:
+    pass
 
 
 # --- another writer of the same file at the same moment (promise 3) ----------------
@@ -98,3 +107,51 @@ def test_two_batches_at_once_both_build_everything(workspace, monkeypatch):
         assert {k: v for k, v in got.items() if k != manifest.MANIFEST_NAME} == \
             {k: v for k, v in alone.items() if k != manifest.MANIFEST_NAME}
         assert all(e.ok for e in manifest.load(workspace / "build").values())
+
+
+# --- a write that fails, and the run after it (promises 1 and 2) --------------------
+
+def run(runner, *args):
+    return runner.invoke(main, ["build", "--all", *args])
+
+
+def test_a_folder_that_could_not_be_written_is_built_by_the_next_run(runner, workspace):
+    write_issues(workspace, 3, "new")
+    assert run(runner).exit_code == 0
+    folder = workspace / "build" / stems(3)[1]
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    folder.write_text("a file in the way")
+    result = run(runner, "--force")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"build/{stems(3)[1]}: cannot write the output: a file is in the way" in result.output
+    assert "2 built, 0 unchanged, 1 failed" in result.output
+    folder.unlink()   # the way is clear: a failed write is no property of the issue
+    again = run(runner)
+    assert again.exit_code == 0, again.output
+    assert "1 built, 2 unchanged, 0 failed" in again.output
+    assert (folder / "email.html").is_file()
+
+
+def test_a_swap_that_fails_in_commit_fails_that_issue_and_is_retried(workspace, monkeypatch):
+    write_issues(workspace, 3, "new")
+    victim = stems(3)[2]
+    real = disk.sync_files
+
+    def sync_files(folder):
+        if folder.name.startswith(f".{victim}."):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(folder)
+    monkeypatch.setattr(disk, "sync_files", sync_files)
+    config = load_config(None, Problems())
+    result = build_all(config, jobs=1, echo=quiet)
+    assert result.built == 2
+    assert result.failed == [f"issues/{victim}.md: cannot write the output: "
+                             "No space left on device"]
+    assert not (workspace / "build" / victim).exists()
+    assert leftovers(workspace / "build") == []
+    monkeypatch.setattr(disk, "sync_files", real)   # space was freed
+    again = build_all(config, jobs=1, echo=quiet)
+    assert (again.built, again.unchanged, again.failed) == (1, 2, [])
+    assert (workspace / "build" / victim / "email.html").is_file()
