@@ -31,6 +31,7 @@ import os
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -158,6 +159,17 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
                                mp_context=multiprocessing.get_context(method))
 
 
+def ended(path: Path, key: str) -> Outcome:
+    """An issue whose worker process died before handing it back: it failed, and
+    the next run builds it again (each of its folders is wholly old or new)."""
+    problem = Problem(display_path(path), None, "error", "input",
+                      "not built: the worker process building it ended before it was done "
+                      "(killed, or out of memory?)")
+    entry = manifest.Entry(key=key, source=display_path(path), ok=False,
+                           problems=[problem.as_dict()])
+    return Outcome(path.stem, entry, [problem], retry=True)
+
+
 def _where(problem: dict) -> str:
     line = problem.get("line")
     return f"{problem['path']}:{line}" if line else problem["path"]
@@ -195,8 +207,8 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
     if jobs > 1:
         # Workers are forked here, before the progress bar starts its thread.
         pool = _pool(jobs)
-        futures = [pool.submit(build_group, group, config, allow_missing_unsubscribe)
-                   for group in groups(stale, jobs)]
+        futures = {pool.submit(build_group, group, config, allow_missing_unsubscribe): group
+                   for group in groups(stale, jobs)}
     show = progress.reporter(len(stale), echo or click.echo, terminal)
 
     def tell(problems) -> None:
@@ -260,7 +272,11 @@ def build_all(config: Config, jobs: int | None = None, force: bool = False,
                     done(outcome)
         else:
             for future in as_completed(futures):
-                for outcome in future.result():
+                try:
+                    outcomes = future.result()
+                except BrokenProcessPool:   # a worker was killed (the OOM killer, kill -9)
+                    outcomes = [ended(path, key) for path, key in futures[future]]
+                for outcome in outcomes:
                     done(outcome)
     finally:
         show.close()

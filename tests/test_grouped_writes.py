@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
-from newsletter import disk, manifest
+from newsletter import disk, manifest, output
 from newsletter.batch import build_all
 from newsletter.cli import main
 from newsletter.config import load_config
@@ -155,3 +156,59 @@ def test_a_swap_that_fails_in_commit_fails_that_issue_and_is_retried(workspace, 
     again = build_all(config, jobs=1, echo=quiet)
     assert (again.built, again.unchanged, again.failed) == (1, 2, [])
     assert (workspace / "build" / victim / "email.html").is_file()
+
+
+# --- a worker killed in the middle of its group's swaps (promise 1) -----------------
+
+def test_a_killed_worker_fails_its_issues_cleanly_and_the_next_run_builds_them(
+        workspace, monkeypatch, tmp_path_factory):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1784000000")
+    count = 8
+    reference = tmp_path_factory.mktemp("reference")
+    (reference / "issues").mkdir()
+    (reference / "newsletter.toml").write_bytes((workspace / "newsletter.toml").read_bytes())
+    write_issues(reference, count, "new")
+    subprocess.run([sys.executable, "-m", "newsletter", "build", "--all"], cwd=reference,
+                   check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    new = tree(reference / "build")
+    write_issues(workspace, count, "old")
+    config = load_config(None, Problems())
+    assert build_all(config, jobs=1, echo=quiet).built == count
+    build = workspace / "build"
+    old = tree(build)
+    write_issues(workspace, count, "new")
+
+    # The worker swaps in this issue's email folder, then is killed before its web page.
+    victim, parent, real_swap = stems(count)[3], os.getpid(), output._swap_in
+
+    def swap_in(staged, folder):
+        real_swap(staged, folder)
+        if os.getpid() != parent and folder.name == victim and folder.parent.name == "build":
+            os.kill(os.getpid(), signal.SIGKILL)
+    monkeypatch.setattr(output, "_swap_in", swap_in)
+    result = build_all(config, jobs=2, echo=quiet)   # no BrokenProcessPool out of here
+    assert any(line.startswith(f"issues/{victim}.md: ") and "ended" in line
+               for line in result.failed), result.failed
+    assert result.built + len(result.failed) == count
+    entries = manifest.load(build)
+    assert victim not in entries
+    # The kill landed between the issue's two swaps: its email folder is new, its web page old.
+    assert tree(build / victim) == {k.split("/", 1)[1]: v for k, v in new.items()
+                                    if k.startswith(victim + "/")}
+    assert tree(build / "site" / victim) == {k.split("/", 2)[2]: v for k, v in old.items()
+                                             if k.startswith(f"site/{victim}/")}
+    for stem in stems(count):
+        for folder in (stem, f"site/{stem}"):
+            got = {f"{folder}/{k}": v for k, v in tree(build / folder).items()}
+            olds = {k: v for k, v in old.items() if k.startswith(folder + "/")}
+            news = {k: v for k, v in new.items() if k.startswith(folder + "/")}
+            assert got in (olds, news), folder
+            if stem in entries:
+                assert entries[stem].ok and got == news, folder
+
+    monkeypatch.setattr(output, "_swap_in", real_swap)
+    again = build_all(config, jobs=2, echo=quiet)
+    assert again.failed == [] and again.built == count - len(entries)
+    assert leftovers(build) == []
+    assert {k: v for k, v in tree(build).items() if k != manifest.MANIFEST_NAME} == \
+        {k: v for k, v in new.items() if k != manifest.MANIFEST_NAME}
