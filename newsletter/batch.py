@@ -19,6 +19,8 @@ Kill safety: entries of the issues about to be built are dropped from the
 manifest (saved) before any folder is touched; an entry is added back only
 after both folders are swapped in. So at any instant the manifest vouches only
 for folders that hold what it says, and each folder is wholly old or new.
+An issue that failed in writing (a full disk, a file in the way) or whose
+worker was killed keeps no entry, so the next run builds it again.
 Power-cut safety: a worker leaves its swaps unsynced and names the folders
 they were made in; the parent syncs those folders before each save of the
 manifest, so a saved entry never outlives its folder's swap. The parent
