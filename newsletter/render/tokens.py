@@ -80,6 +80,8 @@ _TOKEN = re.compile(
 # `İ` into two characters (and the Kelvin sign into `k`), and a start tag's
 # attributes are read from one character past its name's length.
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+# Tag names as typed -> lower-cased: the translate per tag cost as much as the regex.
+_LOWERED: dict[str, str] = {}
 _ATTRIBUTES = re.compile(
     f"(?P<name>[^{_WS}/>][^{_WS}/>=]*+)"
     f"(?:[{_WS}]*+=[{_WS}]*+(?:\"(?P<dq>[^\"]*+)\"|'(?P<sq>[^']*+)'|(?P<uq>[^{_WS}>\"'][^{_WS}>]*+)|(?=>)))?+")
@@ -174,14 +176,20 @@ def tokenize(source: str) -> list[Token]:
     """The document's tokens; "".join(t.raw for t in tokens) == source."""
     tokens: list[Token] = []
     append = tokens.append
+    lowered = _LOWERED
     for match in _TOKEN.finditer(source):   # the alternatives cover every position
         kind = match.lastgroup
         if kind == "element":
             slash, tag, closed = match.group("slash", "tag", "closed")
+            name = lowered.get(tag)
+            if name is None:
+                name = tag.translate(_ASCII_LOWER)
+                if len(lowered) < 512:   # an email uses a few dozen names; a hostile one can't grow this
+                    lowered[tag] = name
             if slash:
-                append(Token("end", match[0], tag.translate(_ASCII_LOWER)))
+                append(Token("end", match[0], name))
             else:
-                append(Token("start", match[0], tag.translate(_ASCII_LOWER), closed=bool(closed)))
+                append(Token("start", match[0], name, closed == "/"))
         elif kind == "text" or kind == "lone":
             if tokens and tokens[-1].kind == "text":   # a lone `<` and what follows: one run
                 tokens[-1].raw += match[0]
