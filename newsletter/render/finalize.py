@@ -160,15 +160,19 @@ def finalize_tokens(tokens: list, platform: Platform, config) -> tuple[str, list
     parent = ""
     for token in tokens:
         raw = token.raw
-        if token.kind == "start":
+        kind = token.kind
+        if kind == "start":
             parent = token.tag
-        elif token.kind == "end":
+        elif kind == "end":
             parent = ""
-        if token.kind == "text" and parent not in SKIP_TEXT_IN:
-            raw = writer.write(raw)
+        # Text with no marker and none of `{ *| [` comes out of write() as it
+        # went in, and most does: skip the call.
+        if kind == "text" and parent not in SKIP_TEXT_IN:
+            if _needs(raw):
+                raw = writer.write(raw)
         # The raw tag first: a template engine reads the bytes, so a `{`
         # written as `&#123;` is no syntax, and most tags hold nothing to write.
-        elif token.kind == "start" and _needs(raw) and \
+        elif kind == "start" and _needs(raw) and \
                 any(v and _needs(v) for _, v in token.attrs):
             raw = token.written([(name, None if value is None else
                                   writer.write(value, escape_plain=escape_attr))
