@@ -214,7 +214,14 @@ def join(tokens: list[Token]) -> str:
     return "".join(t.raw for t in tokens)
 
 
-_BREAK_IN_VALUE = re.compile(r"""=\s*"[^"]*[\n\t\r]|=\s*'[^']*[\n\t\r]""")
+# A quoted value holding a line break or tab. Each run stops at the first of
+# them, so no value is backtracked through.
+_BREAK_IN_VALUE = re.compile(r"""=\s*"[^"\n\t\r]*+[\n\t\r]|=\s*'[^'\n\t\r]*+[\n\t\r]""")
+
+
+# Characters other than line breaks, tabs and the printable ASCII that
+# _debug_escaped passes (all but the backslash).
+_NOT_PLAIN = re.compile(r"[^\n\t\r\x20-\x5b\x5d-\x7e]")
 
 
 def _debug_escaped(ch: str) -> bool:
@@ -240,8 +247,10 @@ def protect_attributes(mjml: str) -> str:
 
     # Most emails have nothing to protect: skip the tokenizing when no
     # character but line breaks and tabs would be escaped, and none of those
-    # is inside a quoted value. Only a shortcut: any doubt tokenizes.
-    if not any(map(_debug_escaped, set(mjml) - {"\n", "\t", "\r"})) and \
+    # is inside a quoted value. Only a shortcut: any doubt tokenizes. Only
+    # the characters that aren't plainly printable ASCII are judged (set(mjml)
+    # took 0.1 ms).
+    if not any(map(_debug_escaped, set(_NOT_PLAIN.findall(mjml)))) and \
             not _BREAK_IN_VALUE.search(mjml):
         return mjml
     tokens = tokenize(mjml)
