@@ -76,6 +76,8 @@ _TOKEN = re.compile(
     r"|(?P<unterminated></?[a-zA-Z].*+)"
     r"|(?P<lone><)",   # `</` at the very end
     re.DOTALL)
+# The element alternative's groups by number: named, each costs a lookup.
+_SLASH, _TAG, _CLOSED = (_TOKEN.groupindex[name] for name in ("slash", "tag", "closed"))
 # The standard lower-cases names in ASCII only: str.lower() would also turn
 # `İ` into two characters (and the Kelvin sign into `k`), and a start tag's
 # attributes are read from one character past its name's length.
@@ -180,16 +182,16 @@ def tokenize(source: str) -> list[Token]:
     for match in _TOKEN.finditer(source):   # the alternatives cover every position
         kind = match.lastgroup
         if kind == "element":
-            slash, tag, closed = match.group("slash", "tag", "closed")
+            raw, slash, tag, closed = match.group(0, _SLASH, _TAG, _CLOSED)
             name = lowered.get(tag)
             if name is None:
                 name = tag.translate(_ASCII_LOWER)
                 if len(lowered) < 512:   # an email uses a few dozen names; a hostile one can't grow this
                     lowered[tag] = name
             if slash:
-                append(Token("end", match[0], name))
+                append(Token("end", raw, name))
             else:
-                append(Token("start", match[0], name, closed == "/"))
+                append(Token("start", raw, name, closed == "/"))
         elif kind == "text" or kind == "lone":
             if tokens and tokens[-1].kind == "text":   # a lone `<` and what follows: one run
                 tokens[-1].raw += match[0]
