@@ -161,9 +161,11 @@ def _elements(tree, include_text: bool = False):
     """Every node of the document: from its first node, so that a comment
     before <html> or after </html> is read too."""
     if tree.root is None:
-        return
+        return iter(())
     top = tree.root.parent if tree.root.parent is not None else tree.root
-    yield from top.traverse(include_text=include_text)
+    # lexbor's own iterator, not wrapped in a generator: one Python frame
+    # less for each of the email's ~300 nodes, read three times.
+    return top.traverse(include_text=include_text)
 
 
 def _text(tree) -> list[str]:
