@@ -9,7 +9,8 @@
   gives the HTML back as it is and reports nothing.
 - The leftover-todo check blanks addresses and code only in lines that hold
   a word TODO can match: no other line can give a match once blanked.
-- The text part's wrapping writes a line that fits as it is, as textwrap does.
+- The text part's wrapping writes a line that fits as it is, and fills longer
+  ones word by word (text._fill), as textwrap does.
 - The date checks read only lines holding a month's first three letters.
 - protect_attributes judges only the characters that aren't printable ASCII,
   and finds a line break in a quoted value without backtracking: the same
