@@ -12,6 +12,7 @@
 - The text part's wrapping writes a line that fits as it is, and fills longer
   ones word by word (text._fill), as textwrap does.
 - The date checks read only lines holding a month's first three letters.
+- read_text drops the invisible characters by replace, not translate.
 - protect_attributes judges only the characters that aren't printable ASCII,
   and finds a line break in a quoted value without backtracking: the same
   verdict as judging every distinct character and the backtracking pattern.
@@ -253,3 +254,12 @@ def test_protect_shortcut_as_the_long_check(mjml):
     short_way = any(map(tokens._debug_escaped, set(tokens._NOT_PLAIN.findall(mjml)))) or \
         bool(tokens._BREAK_IN_VALUE.search(mjml))
     assert long_way == short_way
+
+
+def test_read_text_drops_the_invisible_as_translate(tmp_path):
+    from newsletter.source.issue import INVISIBLE_CHARS, read_text
+    text = "\ufeffa\u200bb\r\nc\u2060\u200d\u200c d\ufeff\re\u200b\u200b"
+    path = tmp_path / "x.md"
+    path.write_bytes(text.encode())
+    table = dict.fromkeys(map(ord, INVISIBLE_CHARS), None)
+    assert read_text(path) == text.replace("\r\n", "\n").replace("\r", "\n").translate(table)
