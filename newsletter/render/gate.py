@@ -62,7 +62,7 @@ class _AnyCase:
         hit = self.seen.get(text)
         if hit is None:
             hit = self.search(text) is not None
-            if len(text) <= 2048 and len(self.seen) < 4096:
+            if len(text) <= 1024 and len(self.seen) < 1024:   # memory stays small
                 self.seen[text] = hit
         return hit
 
@@ -228,6 +228,6 @@ def _local_name(name: str) -> str:
     local = _LOCAL_NAMES.get(name)
     if local is None:
         local = name.lower().rsplit(":", 1)[-1]
-        if len(_LOCAL_NAMES) < 1024:
+        if len(_LOCAL_NAMES) < 1024 and len(name) <= 64:
             _LOCAL_NAMES[name] = local
     return local

@@ -82,7 +82,8 @@ _SLASH, _TAG, _CLOSED = (_TOKEN.groupindex[name] for name in ("slash", "tag", "c
 # `İ` into two characters (and the Kelvin sign into `k`), and a start tag's
 # attributes are read from one character past its name's length.
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-# Tag names as typed -> lower-cased: the translate per tag cost as much as the regex.
+# Tag and attribute names as typed -> lower-cased: a translate per tag cost
+# as much as the regex.
 _LOWERED: dict[str, str] = {}
 _ATTRIBUTES = re.compile(
     f"(?P<name>[^{_WS}/>][^{_WS}/>=]*+)"
@@ -128,6 +129,17 @@ class Token:
         return f"Token({self.kind!r}, {self.raw!r})"
 
 
+def _lower(name: str) -> str:
+    """A tag or attribute name lower-cased in ASCII, remembered."""
+    lowered = _LOWERED.get(name)
+    if lowered is None:
+        lowered = name.translate(_ASCII_LOWER)
+        # An email uses a few dozen names; a hostile one can't grow this far.
+        if len(_LOWERED) < 1024 and len(name) <= 64:
+            _LOWERED[name] = lowered
+    return lowered
+
+
 def _read_attrs(raw: str, start: int) -> list[tuple[str, str | None]]:
     attrs = []
     # The tag's closing `>` or `/>` can't start a name, so it is never read as one.
@@ -139,7 +151,7 @@ def _read_attrs(raw: str, start: int) -> list[tuple[str, str | None]]:
             value = match.group("uq")
         if value is None and "=" in match.group(0)[len(match.group("name")):]:
             value = ""   # `a=` before `>`: an empty value
-        attrs.append((match.group("name").translate(_ASCII_LOWER),
+        attrs.append((_lower(match.group("name")),
                       None if value is None else unescape_attr(value)))
     return attrs
 
@@ -185,9 +197,7 @@ def tokenize(source: str) -> list[Token]:
             raw, slash, tag, closed = match.group(0, _SLASH, _TAG, _CLOSED)
             name = lowered.get(tag)
             if name is None:
-                name = tag.translate(_ASCII_LOWER)
-                if len(lowered) < 512:   # an email uses a few dozen names; a hostile one can't grow this
-                    lowered[tag] = name
+                name = _lower(tag)
             if slash:
                 append(Token("end", raw, name))
             else:
