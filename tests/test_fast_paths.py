@@ -12,6 +12,8 @@
 - The text part's wrapping writes a line that fits as it is, and fills longer
   ones word by word (text._fill), as textwrap does.
 - The date checks read only lines holding a month's first three letters.
+- link_source reads only lines holding `[`, `](` or `=`, and leftovers looks for
+  template tags only in lines holding `{` or `*|`: no other line can match.
 - read_text drops the invisible characters by replace, not translate.
 - protect_attributes judges only the characters that aren't printable ASCII,
   and finds a line break in a quoted value without backtracking: the same
@@ -263,3 +265,18 @@ def test_read_text_drops_the_invisible_as_translate(tmp_path):
     path.write_bytes(text.encode())
     table = dict.fromkeys(map(ord, INVISIBLE_CHARS), None)
     assert read_text(path) == text.replace("\r\n", "\n").replace("\r", "\n").translate(table)
+
+
+LINE_PIECES = ["[", "]", "(", ")", "](", "] (", "=", "href", "HREF", '"', "'", "http://x", "www.",
+               "mailto:", " ", "a", "{", "{{", "}}", "{%", "%}", "*|", "|*", "{$", "X", "`"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(LINE_PIECES), max_size=12).map("".join))
+def test_lines_skipped_hold_nothing(line):
+    if "[" not in line and "](" not in line and "=" not in line:
+        assert not any(m.group("link") for m in checks_text.SPACED_LINK.finditer(line))
+        assert not checks_text.DESTINATION.search(line)
+    if "{" not in line and "*|" not in line:
+        assert not list(checks_text.template_tags(line))
+        assert not checks_text.MERGE_TAG.search(line)
