@@ -9,8 +9,15 @@
   gives the HTML back as it is and reports nothing.
 - The leftover-todo check blanks addresses and code only in lines that hold
   a word TODO can match: no other line can give a match once blanked.
-- The text part's wrapping writes a line that fits as it is, as textwrap does.
+- The text part's wrapping writes a line that fits as it is, and fills longer
+  ones word by word (text._fill), as textwrap does.
 - The date checks read only lines holding a month's first three letters.
+- link_source reads only lines holding `[`, `](` or `=`, and leftovers looks for
+  template tags only in lines holding `{` or `*|`: no other line can match.
+- read_text drops the invisible characters by replace, not translate.
+- protect_attributes judges only the characters that aren't printable ASCII,
+  and finds a line break in a quoted value without backtracking: the same
+  verdict as judging every distinct character and the backtracking pattern.
 """
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ from hypothesis import example, given, settings, strategies as st
 from newsletter.checks import text as checks_text
 from newsletter.content.reader import MD, prepare
 from newsletter.render import text as render_text
+from newsletter.render import tokens
 from newsletter.source import markup
 
 from conftest import ROOT
@@ -225,3 +233,50 @@ def test_every_month_name_starts_with_a_hint():
 def test_no_hint_no_date(line):
     if checks_text.DATE.search(line):
         assert checks_text.MONTH_HINT.search(line)
+
+
+# -- protect_attributes: what needs the tokenizer -----------------------------------
+
+def test_plain_ascii_is_never_escaped():
+    for ch in map(chr, range(128)):
+        if ch not in "\n\t\r":
+            assert tokens._debug_escaped(ch) == bool(tokens._NOT_PLAIN.match(ch)), repr(ch)
+
+
+MJML_PIECES = ["=", '"', "'", "\n", "\t", "\r", " ", "a", ">", "<mj-text", "\\", "\x00", "\x7f",
+               "\xa0", "é", "\u0301", "\u200d", "\ufe0f", "🎉", "\u2006", "\x85", "~", "["]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(MJML_PIECES), max_size=16).map("".join))
+def test_protect_shortcut_as_the_long_check(mjml):
+    import re
+    long_way = any(map(tokens._debug_escaped, set(mjml) - {"\n", "\t", "\r"})) or \
+        bool(re.search(r"""=\s*"[^"]*[\n\t\r]|=\s*'[^']*[\n\t\r]""", mjml))
+    short_way = any(map(tokens._debug_escaped, set(tokens._NOT_PLAIN.findall(mjml)))) or \
+        bool(tokens._BREAK_IN_VALUE.search(mjml))
+    assert long_way == short_way
+
+
+def test_read_text_drops_the_invisible_as_translate(tmp_path):
+    from newsletter.source.issue import INVISIBLE_CHARS, read_text
+    text = "\ufeffa\u200bb\r\nc\u2060\u200d\u200c d\ufeff\re\u200b\u200b"
+    path = tmp_path / "x.md"
+    path.write_bytes(text.encode())
+    table = dict.fromkeys(map(ord, INVISIBLE_CHARS), None)
+    assert read_text(path) == text.replace("\r\n", "\n").replace("\r", "\n").translate(table)
+
+
+LINE_PIECES = ["[", "]", "(", ")", "](", "] (", "=", "href", "HREF", '"', "'", "http://x", "www.",
+               "mailto:", " ", "a", "{", "{{", "}}", "{%", "%}", "*|", "|*", "{$", "X", "`"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(LINE_PIECES), max_size=12).map("".join))
+def test_lines_skipped_hold_nothing(line):
+    if "[" not in line and "](" not in line and "=" not in line:
+        assert not any(m.group("link") for m in checks_text.SPACED_LINK.finditer(line))
+        assert not checks_text.DESTINATION.search(line)
+    if "{" not in line and "*|" not in line:
+        assert not list(checks_text.template_tags(line))
+        assert not checks_text.MERGE_TAG.search(line)

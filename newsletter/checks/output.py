@@ -86,13 +86,14 @@ def check_required(content: Content, platform, parts: dict[str, str], problems: 
 
 def check_size(email: Email, config: Config, problems: Problems) -> None:
     budget = config.size_budget_kb * 1024
-    kb = email.size / 1024
-    if email.size > GMAIL_CLIP:
+    size = email.size   # the HTML encoded: measured once
+    kb = size / 1024
+    if size > GMAIL_CLIP:
         problems.error(email.source, None, "size",
                        f"HTML is {kb:.1f} KB; Gmail clips messages over 102 KB and hides "
                        "the rest, footer and unsubscribe link included; shorten the issue "
                        "or split it in two")
-    elif email.size > budget:
+    elif size > budget:
         problems.warn(email.source, None, "size",
                       f"HTML is {kb:.1f} KB, over the {config.size_budget_kb} KB budget; "
                       "services add their own markup and Gmail clips at 102 KB")

@@ -24,9 +24,14 @@ LINK = re.compile(r"https?://[^\s)\]>\"']+")
 
 def sample_body(config: Config) -> tuple[frozenset[str], frozenset[str]]:
     """(the template's sample lines, its links), each line with its spaces collapsed."""
-    text = template_env(config).get_template("issue.md").render(
-        title='"Sample"', date="2000-01-01", offset="+00:00")
-    return _sample_body(text)
+    return _sample_of(template_env(config).get_template("issue.md"))
+
+
+@functools.lru_cache(maxsize=8)
+def _sample_of(template) -> tuple[frozenset[str], frozenset[str]]:
+    # By the template object: Jinja makes a new one when the file changes,
+    # and rendering the same one again gives the same text.
+    return _sample_body(template.render(title='"Sample"', date="2000-01-01", offset="+00:00"))
 
 
 @functools.lru_cache(maxsize=8)

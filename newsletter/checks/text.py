@@ -93,6 +93,10 @@ def link_source(ctx: Ctx) -> None:
                 f"a link's address is split across lines {line}-{line + match.group().count(chr(10))}; "
                 "put it on one line")
     for i, text in enumerate(ctx.text):
+        # SPACED_LINK starts at `[`, DESTINATION at `](` or an `=`: most lines
+        # have neither, and are not searched.
+        if "[" not in text and "](" not in text and "=" not in text:
+            continue
         line = ctx.issue.body_line + i
         for match in SPACED_LINK.finditer(text):
             if match.group("link") is None:
@@ -229,9 +233,11 @@ SHOWN_EVENT = ("title", "location", "call_script")
 def leftovers(ctx: Ctx) -> None:
     for i, text in enumerate(ctx.text):
         line = ctx.issue.body_line + i
-        # `{{ page.title }}` in backticks is shown on purpose, as code.
-        code_blanked = CODE_SPAN.sub(_blank, text) if "`" in text else text
-        _template_leftovers(ctx, code_blanked, line)
+        # Every tag either looks for starts with `{` or `*|`: most lines hold neither.
+        if "{" in text or "*|" in text:
+            # `{{ page.title }}` in backticks is shown on purpose, as code.
+            code_blanked = CODE_SPAN.sub(_blank, text) if "`" in text else text
+            _template_leftovers(ctx, code_blanked, line)
         if TODO_WORDS.search(text):
             for match in TODO.finditer(NOT_PROSE.sub(_blank, text)):
                 ctx.add("warning", line, "leftover-todo", f"{match.group(0)!r} left in the text")

@@ -32,7 +32,10 @@ class Button:
 
 def says_nothing(text: str) -> bool:
     """True for "here", "Click here!" and the like, whatever the case and punctuation."""
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split()) in GENERIC_TEXT
+    return " ".join(_PUNCTUATION.sub(" ", text.lower()).split()) in GENERIC_TEXT
+
+
+_PUNCTUATION = re.compile(r"[^\w\s]")
 
 
 def is_generic(text: str) -> bool:

@@ -157,23 +157,27 @@ def finalize_tokens(tokens: list, platform: Platform, config) -> tuple[str, list
     """
     writer = _Writer(platform, config, html=True)
     out = []
+    append = out.append
     parent = ""
     for token in tokens:
         raw = token.raw
-        if token.kind == "start":
+        kind = token.kind
+        if kind == "text":
+            # Text with no marker and none of `{ *| [` comes out of write() as
+            # it went in, and most does: skip the call.
+            if parent not in SKIP_TEXT_IN and _needs(raw):
+                raw = writer.write(raw)
+        elif kind == "start":
             parent = token.tag
-        elif token.kind == "end":
+            # The raw tag first: a template engine reads the bytes, so a `{`
+            # written as `&#123;` is no syntax, and most tags hold nothing to write.
+            if _needs(raw) and any(v and _needs(v) for _, v in token.attrs):
+                raw = token.written([(name, None if value is None else
+                                      writer.write(value, escape_plain=escape_attr))
+                                     for name, value in token.attrs])
+        elif kind == "end":
             parent = ""
-        if token.kind == "text" and parent not in SKIP_TEXT_IN:
-            raw = writer.write(raw)
-        # The raw tag first: a template engine reads the bytes, so a `{`
-        # written as `&#123;` is no syntax, and most tags hold nothing to write.
-        elif token.kind == "start" and _needs(raw) and \
-                any(v and _needs(v) for _, v in token.attrs):
-            raw = token.written([(name, None if value is None else
-                                  writer.write(value, escape_plain=escape_attr))
-                                 for name, value in token.attrs])
-        out.append(raw)
+        append(raw)
     return "".join(out), writer.missing
 
 

@@ -119,7 +119,7 @@ def to_message(email: Email, config: Config, *, from_: Address | None = None,
     digest = hashlib.sha256("\0".join((subject, email.text, email.html)).encode()).hexdigest()
     msg = EmailMessage(policy=policy.SMTP)
     msg["Subject"] = EncodedSubject(subject) if ENCODED_WORD.search(subject) else subject
-    msg["From"] = from_
+    msg["From"] = _header("From", (from_.display_name, from_.username, from_.domain), from_)
     if to:
         msg["To"] = list(to)
     msg["Date"] = message_date(date if date is not None else email.date, config)
@@ -127,15 +127,35 @@ def to_message(email: Email, config: Config, *, from_: Address | None = None,
         else f"<{digest[:32]}@{from_.domain}>"
     if config.unsubscribe_url.startswith(("https://", "http://", "mailto:")):
         # RFC 2369: the address in angle brackets; mail clients show an Unsubscribe button.
-        msg["List-Unsubscribe"] = f"<{config.unsubscribe_url}>"
-    msg["MIME-Version"] = "1.0"
-    msg.make_alternative()
+        msg["List-Unsubscribe"] = _header("List-Unsubscribe", config.unsubscribe_url,
+                                          f"<{config.unsubscribe_url}>")
+    msg["MIME-Version"] = _header("MIME-Version", "1.0", "1.0")
+    # What make_alternative() and set_boundary() would leave, parsed once
+    # rather than twice. Quoted-printable writes every '=' as =3D, so a
+    # boundary starting '=_' can't occur in either part; the email
+    # package's own would be random.
+    msg["Content-Type"] = f'multipart/alternative; boundary="=_{digest[32:64]}"'
     msg.attach(_part(email.text, "plain"))
     msg.attach(_part(email.html, "html"))
-    # Quoted-printable writes every '=' as =3D, so a boundary starting '=_'
-    # can't occur in either part; the email package's own would be random.
-    msg.set_boundary(f"=_{digest[32:64]}")
     return msg
+
+
+# Parsed headers whose value is the same for every issue of a batch (the
+# sender, the parts' types), by (name, key): the email package parses a
+# header each time it is set, a twentieth of a millisecond each. A header
+# object is read, never changed, when a message is written, so messages can
+# share one.
+_HEADERS: dict[tuple, object] = {}
+
+
+def _header(name: str, key, value):
+    header = _HEADERS.get((name, key))
+    if header is None:
+        # header_store_parse, as setting it would: it refuses a line break.
+        header = policy.SMTP.header_store_parse(name, value)[1]
+        if len(_HEADERS) < 64:
+            _HEADERS[(name, key)] = header
+    return header
 
 
 def _part(text: str, subtype: str) -> EmailMessage:
@@ -146,8 +166,9 @@ def _part(text: str, subtype: str) -> EmailMessage:
     characters, soft breaks, trailing spaces encoded); the generator turns
     its line ends into CRLF."""
     part = EmailMessage(policy=policy.SMTP)
-    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
-    part["Content-Transfer-Encoding"] = "quoted-printable"
+    part["Content-Type"] = _header("Content-Type", subtype, f'text/{subtype}; charset="utf-8"')
+    part["Content-Transfer-Encoding"] = _header("Content-Transfer-Encoding", "",
+                                                "quoted-printable")
     part.set_payload(quoted_printable(text))
     return part
 

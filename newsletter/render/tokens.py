@@ -76,10 +76,15 @@ _TOKEN = re.compile(
     r"|(?P<unterminated></?[a-zA-Z].*+)"
     r"|(?P<lone><)",   # `</` at the very end
     re.DOTALL)
+# The element alternative's groups by number: named, each costs a lookup.
+_SLASH, _TAG, _CLOSED = (_TOKEN.groupindex[name] for name in ("slash", "tag", "closed"))
 # The standard lower-cases names in ASCII only: str.lower() would also turn
 # `İ` into two characters (and the Kelvin sign into `k`), and a start tag's
 # attributes are read from one character past its name's length.
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+# Tag and attribute names as typed -> lower-cased: a translate per tag cost
+# as much as the regex.
+_LOWERED: dict[str, str] = {}
 _ATTRIBUTES = re.compile(
     f"(?P<name>[^{_WS}/>][^{_WS}/>=]*+)"
     f"(?:[{_WS}]*+=[{_WS}]*+(?:\"(?P<dq>[^\"]*+)\"|'(?P<sq>[^']*+)'|(?P<uq>[^{_WS}>\"'][^{_WS}>]*+)|(?=>)))?+")
@@ -124,6 +129,17 @@ class Token:
         return f"Token({self.kind!r}, {self.raw!r})"
 
 
+def _lower(name: str) -> str:
+    """A tag or attribute name lower-cased in ASCII, remembered."""
+    lowered = _LOWERED.get(name)
+    if lowered is None:
+        lowered = name.translate(_ASCII_LOWER)
+        # An email uses a few dozen names; a hostile one can't grow this far.
+        if len(_LOWERED) < 1024 and len(name) <= 64:
+            _LOWERED[name] = lowered
+    return lowered
+
+
 def _read_attrs(raw: str, start: int) -> list[tuple[str, str | None]]:
     attrs = []
     # The tag's closing `>` or `/>` can't start a name, so it is never read as one.
@@ -135,7 +151,7 @@ def _read_attrs(raw: str, start: int) -> list[tuple[str, str | None]]:
             value = match.group("uq")
         if value is None and "=" in match.group(0)[len(match.group("name")):]:
             value = ""   # `a=` before `>`: an empty value
-        attrs.append((match.group("name").translate(_ASCII_LOWER),
+        attrs.append((_lower(match.group("name")),
                       None if value is None else unescape_attr(value)))
     return attrs
 
@@ -174,14 +190,18 @@ def tokenize(source: str) -> list[Token]:
     """The document's tokens; "".join(t.raw for t in tokens) == source."""
     tokens: list[Token] = []
     append = tokens.append
+    lowered = _LOWERED
     for match in _TOKEN.finditer(source):   # the alternatives cover every position
         kind = match.lastgroup
         if kind == "element":
-            slash, tag, closed = match.group("slash", "tag", "closed")
+            raw, slash, tag, closed = match.group(0, _SLASH, _TAG, _CLOSED)
+            name = lowered.get(tag)
+            if name is None:
+                name = _lower(tag)
             if slash:
-                append(Token("end", match[0], tag.translate(_ASCII_LOWER)))
+                append(Token("end", raw, name))
             else:
-                append(Token("start", match[0], tag.translate(_ASCII_LOWER), closed=bool(closed)))
+                append(Token("start", raw, name, closed == "/"))
         elif kind == "text" or kind == "lone":
             if tokens and tokens[-1].kind == "text":   # a lone `<` and what follows: one run
                 tokens[-1].raw += match[0]
@@ -206,7 +226,14 @@ def join(tokens: list[Token]) -> str:
     return "".join(t.raw for t in tokens)
 
 
-_BREAK_IN_VALUE = re.compile(r"""=\s*"[^"]*[\n\t\r]|=\s*'[^']*[\n\t\r]""")
+# A quoted value holding a line break or tab. Each run stops at the first of
+# them, so no value is backtracked through.
+_BREAK_IN_VALUE = re.compile(r"""=\s*"[^"\n\t\r]*+[\n\t\r]|=\s*'[^'\n\t\r]*+[\n\t\r]""")
+
+
+# Characters other than line breaks, tabs and the printable ASCII that
+# _debug_escaped passes (all but the backslash).
+_NOT_PLAIN = re.compile(r"[^\n\t\r\x20-\x5b\x5d-\x7e]")
 
 
 def _debug_escaped(ch: str) -> bool:
@@ -232,8 +259,10 @@ def protect_attributes(mjml: str) -> str:
 
     # Most emails have nothing to protect: skip the tokenizing when no
     # character but line breaks and tabs would be escaped, and none of those
-    # is inside a quoted value. Only a shortcut: any doubt tokenizes.
-    if not any(map(_debug_escaped, set(mjml) - {"\n", "\t", "\r"})) and \
+    # is inside a quoted value. Only a shortcut: any doubt tokenizes. Only
+    # the characters that aren't plainly printable ASCII are judged (set(mjml)
+    # took 0.1 ms).
+    if not any(map(_debug_escaped, set(_NOT_PLAIN.findall(mjml)))) and \
             not _BREAK_IN_VALUE.search(mjml):
         return mjml
     tokens = tokenize(mjml)

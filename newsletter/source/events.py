@@ -12,6 +12,7 @@ who has no date yet says so: `event-start-date: TBA` (see NO_FIXED_TIME).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -42,8 +43,14 @@ NO_FIXED_TIME = {"tba", "tbd", "tbc", "to be announced", "to be determined", "to
                  "no fixed time"}
 
 
+@functools.lru_cache(maxsize=1024)
 def norm_key(key: str) -> str:
-    return re.sub(r"[\s_]+", "-", key.strip().lower())
+    # Remembered: event_field asks again for every key of the front matter,
+    # about eighty times an issue, and an issue has a dozen keys.
+    return _KEY_SEPARATORS.sub("-", key.strip().lower())
+
+
+_KEY_SEPARATORS = re.compile(r"[\s_]+")
 
 
 @dataclass

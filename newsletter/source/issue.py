@@ -24,7 +24,7 @@ SUFFIXES = (".md", ".markdown")
 # YAML keys and URLs without anyone being able to see why.
 # Zero-width space, word joiner, BOM: invisible debris of copy and paste. Not
 # ZWJ or ZWNJ, which emoji sequences and scripts such as Persian need.
-INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"), None)
+INVISIBLE_CHARS = "\u200b\u2060\ufeff"
 # Front matter shown on one line, where a tab is a space.
 ONE_LINE = ("title", "subject", "preheader", "description", "location")
 # An issue is a page of text; far bigger input could only be a mistake, and
@@ -134,7 +134,14 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise IssueError(path, line, "not UTF-8 text; save the file as UTF-8") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n").translate(INVISIBLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # What translate(INVISIBLE) does, one character at a time: translate with
+    # a table looks up every character of the file (0.14 ms an issue), and
+    # most files hold none of these.
+    for ch in INVISIBLE_CHARS:
+        if ch in text:
+            text = text.replace(ch, "")
+    return text
 
 
 def _clean_values(meta: dict[str, Any], lines: dict[str, int], warnings: list) -> None:
