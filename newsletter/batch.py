@@ -12,8 +12,9 @@ Each worker takes a group of a few issues (GROUP), builds them one at a
 time, staging each one's folders on disk, then syncs and swaps in all of
 them at once (output.commit: one round of disk syncs for the group, not one
 per issue); it hands back only the few facts the manifest keeps, so memory
-stays flat however many issues there are. The web version is made in the worker that built the
-email, because the email's marked parts hold that process's markers.
+stays flat however many issues there are. The web version is made in the
+worker that built the email, because the email's marked parts hold that
+process's markers.
 
 Kill safety: entries of the issues about to be built are dropped from the
 manifest (saved) before any folder is touched; an entry is added back only
