@@ -317,10 +317,11 @@ def _validate(config: Config, text: str, path: Path, given: set[str] = frozenset
                              f"rgb()/hsl(), or a CSS colour name (got {value!r}){hint}")
     for key, value in config.fonts.items():
         # The email's <head> links it as a style sheet: an address a client can fetch.
-        problem = url_problem(value, WEB) if isinstance(value, str) else "is not text"
-        if not isinstance(value, str) or not value or problem:
+        problem = url_problem(value, WEB) if isinstance(value, str) and value \
+            else "is empty or not text"
+        if problem:
             raise IssueError(path, key_line(text, key),
-                             f"fonts.{key} must be a stylesheet URL" + (f": it {problem}" if problem else ""))
+                             f"fonts.{key} must be a stylesheet URL: it {problem}")
     for key, value in config.utm.items():
         if not isinstance(value, str):
             raise IssueError(path, key_line(text, key), f"utm.{key} must be a string")

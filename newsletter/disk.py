@@ -144,14 +144,7 @@ class locked:
         self.folder, self.fd = folder, None
 
     def __enter__(self):
-        try:
-            import fcntl
-            self.fd = os.open(self.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
-        except (ImportError, OSError):
-            if self.fd is not None:
-                os.close(self.fd)
-            self.fd = None
+        self.fd = hold(self.folder)
         return self
 
     def __exit__(self, *exc):

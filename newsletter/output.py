@@ -90,9 +90,7 @@ def write_atomically(folder: Path, files: dict[str, str | bytes],
     with disk.locked(parent):
         if deferred is None or not deferred.recovered:
             recover(folder)
-        if folder.exists() and not folder.is_dir():
-            raise FileExistsError(errno.EEXIST, "a file is in the way of the output folder",
-                                  str(folder))
+        _refuse_file_in_the_way(folder)
         if deferred is not None and deferred.grouped:
             staged = _make_sibling(folder, STAGED)
             # Locked until commit(): another process's recover() then knows it
@@ -146,9 +144,7 @@ def commit(deferred: Deferred) -> dict[Path, Exception]:
                 continue
             try:
                 with disk.locked(folder.parent):
-                    if folder.exists() and not folder.is_dir():
-                        raise FileExistsError(errno.EEXIST, "a file is in the way of the "
-                                              "output folder", str(folder))
+                    _refuse_file_in_the_way(folder)
                     # Carried over now, not when staged: a `push` in between may have
                     # rewritten push.json, and the set swapped in must hold that one.
                     kept = {name: data for name, data in _kept(folder, {}).items()
@@ -168,6 +164,12 @@ def commit(deferred: Deferred) -> dict[Path, Exception]:
             if held is not None:
                 os.close(held)
     return failed
+
+
+def _refuse_file_in_the_way(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(errno.EEXIST, "a file is in the way of the output folder",
+                              str(folder))
 
 
 def _encoded(files: dict[str, str | bytes]) -> dict[str, bytes]:

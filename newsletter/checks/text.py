@@ -241,8 +241,7 @@ def leftovers(ctx: Ctx) -> None:
         if TODO_WORDS.search(text):
             for match in TODO.finditer(NOT_PROSE.sub(_blank, text)):
                 ctx.add("warning", line, "leftover-todo", f"{match.group(0)!r} left in the text")
-    keys = [*SHOWN_META, *(event_field(ctx.issue, name)[0] for name in SHOWN_EVENT)]
-    for key in keys:
+    for key in _shown_keys(ctx):
         value = ctx.issue.meta.get(key)
         if isinstance(value, str):
             covered = {p.message.split(" looks like ")[0] for p in ctx.found
@@ -263,10 +262,15 @@ def leftovers(ctx: Ctx) -> None:
                 ctx.add("warning", item.line, "leftover-item", "empty list item")
 
 
+def _shown_keys(ctx: Ctx) -> list[str]:
+    """The front matter keys, as this issue spells them, whose values the email shows."""
+    return [*SHOWN_META, *(event_field(ctx.issue, name)[0] for name in SHOWN_EVENT)]
+
+
 def bidi(ctx: Ctx) -> None:
     """Bidi controls in the body or the front matter the email shows, at their line."""
     found = [(ctx.issue.body_line + i, text) for i, text in enumerate(ctx.body) if BIDI.search(text)]
-    for key in (*SHOWN_META, *(event_field(ctx.issue, name)[0] for name in SHOWN_EVENT)):
+    for key in _shown_keys(ctx):
         value = ctx.issue.meta.get(key)
         if isinstance(value, str) and BIDI.search(value):
             found.append((ctx.issue.line_of(key), value))

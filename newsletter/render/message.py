@@ -6,8 +6,9 @@ asks: the last part is the preferred one), UTF-8 and quoted-printable, with
 Subject, From, Date, Message-ID, MIME-Version and List-Unsubscribe when the
 config knows an unsubscribe URL. The `email` package writes every header and
 part under its SMTP policy (CRLF line ends, RFC 2047 encoded words), never
-this module by hand; only the parts' quoted-printable comes from binascii. `parse_address` is where every address a user gives is
-judged, so the built file and `send` refuse the same things.
+this module by hand; only the parts' quoted-printable comes from binascii.
+`parse_address` is where every address a user gives is judged, so the built
+file and `send` refuse the same things.
 """
 from __future__ import annotations
 

@@ -36,6 +36,7 @@ sees never rests on this module.
 """
 from __future__ import annotations
 
+import functools
 import html
 import html.entities
 import re
@@ -82,9 +83,6 @@ _SLASH, _TAG, _CLOSED = (_TOKEN.groupindex[name] for name in ("slash", "tag", "c
 # `İ` into two characters (and the Kelvin sign into `k`), and a start tag's
 # attributes are read from one character past its name's length.
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-# Tag and attribute names as typed -> lower-cased: a translate per tag cost
-# as much as the regex.
-_LOWERED: dict[str, str] = {}
 _ATTRIBUTES = re.compile(
     f"(?P<name>[^{_WS}/>][^{_WS}/>=]*+)"
     f"(?:[{_WS}]*+=[{_WS}]*+(?:\"(?P<dq>[^\"]*+)\"|'(?P<sq>[^']*+)'|(?P<uq>[^{_WS}>\"'][^{_WS}>]*+)|(?=>)))?+")
@@ -130,14 +128,15 @@ class Token:
 
 
 def _lower(name: str) -> str:
-    """A tag or attribute name lower-cased in ASCII, remembered."""
-    lowered = _LOWERED.get(name)
-    if lowered is None:
-        lowered = name.translate(_ASCII_LOWER)
-        # An email uses a few dozen names; a hostile one can't grow this far.
-        if len(_LOWERED) < 1024 and len(name) <= 64:
-            _LOWERED[name] = lowered
-    return lowered
+    """A tag or attribute name lower-cased in ASCII. An email uses a few
+    dozen names: each is translated once (a translate per tag cost as much
+    as the regex); a long, hostile one is not kept."""
+    return _lower_remembered(name) if len(name) <= 64 else name.translate(_ASCII_LOWER)
+
+
+@functools.lru_cache(maxsize=1024)
+def _lower_remembered(name: str) -> str:
+    return name.translate(_ASCII_LOWER)
 
 
 def _read_attrs(raw: str, start: int) -> list[tuple[str, str | None]]:
@@ -190,14 +189,11 @@ def tokenize(source: str) -> list[Token]:
     """The document's tokens; "".join(t.raw for t in tokens) == source."""
     tokens: list[Token] = []
     append = tokens.append
-    lowered = _LOWERED
     for match in _TOKEN.finditer(source):   # the alternatives cover every position
         kind = match.lastgroup
         if kind == "element":
             raw, slash, tag, closed = match.group(0, _SLASH, _TAG, _CLOSED)
-            name = lowered.get(tag)
-            if name is None:
-                name = _lower(tag)
+            name = _lower(tag)
             if slash:
                 append(Token("end", raw, name))
             else:
